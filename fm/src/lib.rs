@@ -1,0 +1,1 @@
+//! Foundation models: image and text embeddings for ASAL objectives.

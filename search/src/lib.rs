@@ -1,0 +1,1 @@
+//! Search: objectives and optimisers for ASAL.
