@@ -1,1 +1,23 @@
-//! Search: objectives and optimisers for ASAL.
+//! Search for ASAL: objectives, optimisers and run directories.
+//!
+//! The crate is pure CPU and knows nothing of substrates or models: the evaluation pipeline hands
+//! it genomes' scores (`&[f32]`) or unit embeddings (row-major `&[f32]` with explicit dims).
+//!
+//! - [`objectives`]: supervised target (blocks or the original's tiling), symmetric InfoNCE,
+//!   open-endedness, illumination, weighted sums. All minimised.
+//! - [`optim`]: the ask/tell [`optim::Optimiser`] trait and Sep-CMA-ES (correct or evosax-0.1.6
+//!   compatible), full CMA-ES, random search, the Life-like rule sweep, and the illumination GA
+//!   (which is told embeddings rather than fitness). Every optimiser's whole state, RNG included,
+//!   serialises so a checkpointed run resumes bit for bit.
+//! - [`config`]: the TOML run configuration with validation that names field paths.
+//! - [`run`]: run directories: resolved config, JSONL log, atomic checkpoints, creature files.
+
+pub mod error;
+pub mod objectives;
+pub mod rng;
+
+#[cfg(test)]
+mod test_util;
+
+pub use error::{Error, Result};
+pub use rng::{RNG_NAME, SearchRng};
