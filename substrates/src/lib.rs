@@ -1,1 +1,44 @@
-//! Batched substrates.
+//! Batched GPU simulation of artificial-life substrates, with CPU reference twins.
+//!
+//! The engine under every ASAL search: a [`Substrate`] decodes n flat genomes ([`GenomeSpec`]),
+//! creates n worlds on the GPU ([`Gpu`]) and advances or renders all of them with one dispatch
+//! per kernel. [`rollout`] records many steps per command buffer and reads back only the frames
+//! sampled at K chosen steps ([`FrameSchedule`]) and, when asked, full states in the original's
+//! fixture names ([`tensors`]). Substrates:
+//!
+//! - [`gol`]: Life-like cellular automata, bit-packed (32 cells per u32);
+//! - [`lenia`]: the original's multi-channel Lenia (pattern 5N7KKM) and Chan's classic Lenia.
+//!
+//! Each WGSL kernel in `shaders/` has a CPU twin in [`reference`], and tests compare the two and
+//! both against the golden fixtures of the original implementation.
+
+pub mod error;
+pub mod genome;
+pub mod gol;
+pub mod gpu;
+pub mod hash;
+pub mod lenia;
+pub mod reference;
+pub mod shaders;
+pub mod substrate;
+pub mod tensors;
+
+pub use error::{Error, Result};
+pub use genome::{Decode, Decoded, GenomeBlock, GenomeSpec};
+pub use gpu::Gpu;
+pub use substrate::{FrameSchedule, FrameTarget, FrameTimes, Init, RolloutOutput, RolloutSpec, Substrate, WorldBatch, rollout};
+
+/// Canonical substrate names this build can simulate.
+pub const SUBSTRATES: &[&str] = &["gol", "lenia"];
+
+/// The canonical name for a user-given substrate name (the original's names and aliases).
+pub fn canonical_name(name: &str) -> Result<&'static str> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "gol" | "life" | "life-like" | "lifelike" => Ok("gol"),
+        "lenia" => Ok("lenia"),
+        other => Err(Error::UnknownSubstrate {
+            name: other.to_owned(),
+            valid: "gol (alias life), lenia".into(),
+        }),
+    }
+}

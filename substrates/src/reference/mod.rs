@@ -1,0 +1,7 @@
+//! CPU reference twins of the GPU kernels, written for clarity rather than speed.
+//!
+//! Each function mirrors one shader; tests compare the two on small worlds, and both against the
+//! original's golden fixtures.
+
+pub mod gol;
+pub mod lenia;
