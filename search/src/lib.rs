@@ -14,6 +14,7 @@
 
 pub mod error;
 pub mod objectives;
+pub mod optim;
 pub mod rng;
 
 #[cfg(test)]
