@@ -6,7 +6,7 @@
 @group(0) @binding(0) var<uniform> params: LeniaParams;
 @group(0) @binding(1) var<storage, read> before: array<f32>;
 @group(0) @binding(2) var<storage, read> after: array<f32>;
-@group(0) @binding(3) var<storage, read_write> camera: array<Camera>;
+@group(0) @binding(3) var<storage, read_write> cameras: array<Camera>;
 
 const THREADS: u32 = 256u;
 var<workgroup> partial: array<vec3<f32>, THREADS>;
@@ -41,7 +41,7 @@ fn camera(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
     }
     if lid == 0u {
         let sums = partial[0];
-        var cam = camera[world];
+        var cam = cameras[world];
         var center = vec2<f32>(0.0, 0.0);
         var shift = vec2<i32>(0, 0);
         // A dead world has no centre; keep the camera still rather than divide by zero.
@@ -55,6 +55,6 @@ fn camera(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index
         cam.shift = shift;
         cam.total += shift;
         cam.mass = sums.x;
-        camera[world] = cam;
+        cameras[world] = cam;
     }
 }

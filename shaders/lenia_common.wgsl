@@ -22,7 +22,7 @@ struct KernelInfo {
     tap_start: u32, // first tap of this kernel in `taps`
     tap_end: u32,   // one past its last tap
     source: u32,    // c0: channel convolved
-    target: u32,    // c1: channel the growth is added to
+    dest: u32,      // c1: channel the growth is added to
 }
 
 // Keep in sync with `Camera` in substrates/src/lenia.rs.

@@ -53,7 +53,7 @@ fn step(@builtin(global_invocation_id) gid: vec3<u32>) {
             u += tap.z * src[channel_base + sy * n + sx];
         }
         let p = growth[world * params.kernels + k];
-        g[info.target] += p.z * growth_of(u, p.x, p.y);
+        g[info.dest] += p.z * growth_of(u, p.x, p.y);
     }
     let here = wrap(y, ni) * n + wrap(x, ni);
     let out = gid.y * n + gid.x;

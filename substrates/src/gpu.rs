@@ -214,6 +214,9 @@ impl Gpu {
                 });
             }
             Err(e) => {
+                // A failed submission is usually the echo of an earlier validation error: report
+                // that one, it names the cause.
+                self.check_errors(what)?;
                 return Err(Error::Gpu {
                     what,
                     message: e.to_string(),

@@ -341,8 +341,8 @@ pub struct KernelInfo {
     pub tap_end: u32,
     /// Source channel.
     pub source: u32,
-    /// Target channel.
-    pub target: u32,
+    /// Destination channel.
+    pub dest: u32,
 }
 
 /// Camera state. Keep in sync with `Camera` in `shaders/lenia_common.wgsl`.
@@ -680,7 +680,7 @@ impl Substrate for Lenia {
             let start = taps.len() as u32;
             taps.extend(kernel.iter().map(|&(dy, dx, w)| [dy as f32, dx as f32, w, 0.0]));
             let spec = &self.config.pattern.kernels[k];
-            info.push(KernelInfo { tap_start: start, tap_end: taps.len() as u32, source: spec.c0 as u32, target: spec.c1 as u32 });
+            info.push(KernelInfo { tap_start: start, tap_end: taps.len() as u32, source: spec.c0 as u32, dest: spec.c1 as u32 });
         }
         let params = self.params(worlds);
         let uniform = gpu.storage_buffer("lenia params", bytemuck::bytes_of(&params), wgpu::BufferUsages::UNIFORM);

@@ -1,0 +1,107 @@
+//! Every WGSL kernel parses and validates with naga (no GPU needed), and every struct shared
+//! between Rust and WGSL has the same size and field offsets on both sides.
+
+use asal_substrates::gol::GolParams;
+use asal_substrates::lenia::{Camera, KernelInfo, LeniaParams};
+use asal_substrates::shaders::ALL;
+use asal_substrates::substrate::FrameParams;
+
+fn parse(name: &str, source: &str) -> (naga::Module, naga::valid::ModuleInfo) {
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string_with_path(source, name)));
+    let info = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string_with_path(source, name)));
+    (module, info)
+}
+
+#[test]
+fn every_shader_validates_and_has_its_entry_point() {
+    for (name, source, entry) in ALL {
+        let (module, _) = parse(name, source);
+        assert!(
+            module.entry_points.iter().any(|e| e.name == *entry && e.stage == naga::ShaderStage::Compute),
+            "{name}: no compute entry point `{entry}`"
+        );
+    }
+}
+
+/// (size, [(field, offset)]) of a WGSL struct as naga lays it out.
+fn wgsl_layout(module: &naga::Module, struct_name: &str) -> (u32, Vec<(String, u32)>) {
+    for (_, ty) in module.types.iter() {
+        if ty.name.as_deref() == Some(struct_name)
+            && let naga::TypeInner::Struct { members, span } = &ty.inner
+        {
+            return (*span, members.iter().map(|m| (m.name.clone().unwrap_or_default(), m.offset)).collect());
+        }
+    }
+    panic!("struct {struct_name} not found");
+}
+
+fn check<T>(shader: &str, struct_name: &str, rust_offsets: &[(&str, usize)]) {
+    let source = ALL.iter().find(|(n, ..)| *n == shader).map(|(_, s, _)| *s).unwrap();
+    let (module, _) = parse(shader, source);
+    let (size, fields) = wgsl_layout(&module, struct_name);
+    assert_eq!(size as usize, std::mem::size_of::<T>(), "{struct_name} size in {shader}");
+    for ((wgsl_name, wgsl_offset), (rust_name, rust_offset)) in fields.iter().zip(rust_offsets) {
+        assert_eq!(*wgsl_offset as usize, *rust_offset, "{struct_name}.{wgsl_name} vs {rust_name} in {shader}");
+    }
+}
+
+#[test]
+fn shared_structs_match_their_wgsl_mirrors() {
+    use std::mem::offset_of;
+    let gol = [
+        ("size", offset_of!(GolParams, size)),
+        ("words_per_row", offset_of!(GolParams, words_per_row)),
+        ("worlds", offset_of!(GolParams, worlds)),
+        ("seed", offset_of!(GolParams, seed)),
+        ("first_world", offset_of!(GolParams, first_world)),
+        ("p0_fixed", offset_of!(GolParams, p0_fixed)),
+    ];
+    for shader in ["gol_init", "gol_step", "gol_render"] {
+        check::<GolParams>(shader, "GolParams", &gol);
+    }
+    let lenia = [
+        ("size", offset_of!(LeniaParams, size)),
+        ("channels", offset_of!(LeniaParams, channels)),
+        ("kernels", offset_of!(LeniaParams, kernels)),
+        ("worlds", offset_of!(LeniaParams, worlds)),
+        ("dt", offset_of!(LeniaParams, dt)),
+        ("growth", offset_of!(LeniaParams, growth)),
+        ("recenter", offset_of!(LeniaParams, recenter)),
+        ("crop", offset_of!(LeniaParams, crop)),
+        ("radius", offset_of!(LeniaParams, radius)),
+    ];
+    for shader in ["lenia_step", "lenia_camera", "lenia_render"] {
+        check::<LeniaParams>(shader, "LeniaParams", &lenia);
+    }
+    check::<KernelInfo>(
+        "lenia_step",
+        "KernelInfo",
+        &[
+            ("tap_start", offset_of!(KernelInfo, tap_start)),
+            ("tap_end", offset_of!(KernelInfo, tap_end)),
+            ("source", offset_of!(KernelInfo, source)),
+            ("dest", offset_of!(KernelInfo, dest)),
+        ],
+    );
+    check::<Camera>(
+        "lenia_camera",
+        "Camera",
+        &[
+            ("center", offset_of!(Camera, center)),
+            ("shift", offset_of!(Camera, shift)),
+            ("total", offset_of!(Camera, total)),
+            ("mass", offset_of!(Camera, mass)),
+        ],
+    );
+    let frame = [
+        ("slot", offset_of!(FrameParams, slot)),
+        ("size", offset_of!(FrameParams, size)),
+        ("slots", offset_of!(FrameParams, slots)),
+        ("worlds", offset_of!(FrameParams, worlds)),
+    ];
+    check::<FrameParams>("gol_render", "FrameParams", &frame);
+    check::<FrameParams>("lenia_render", "FrameParams", &frame);
+}
