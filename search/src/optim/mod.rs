@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub mod cma_es;
 pub mod sep_cma_es;
 
+pub use cma_es::{CmaEs, CmaEsConfig};
 pub use sep_cma_es::{MeanInit, SepCmaEs, SepCmaEsConfig, SepCmaMode};
 
 /// A batch of genomes: `n` rows of `dim` values, row-major.
@@ -93,12 +95,15 @@ pub trait Optimiser {
 pub enum AnyOptimiser {
     /// Separable CMA-ES.
     SepCmaEs(SepCmaEs),
+    /// Full-covariance CMA-ES.
+    CmaEs(CmaEs),
 }
 
 macro_rules! dispatch {
     ($self:ident, $o:ident => $e:expr) => {
         match $self {
             AnyOptimiser::SepCmaEs($o) => $e,
+            AnyOptimiser::CmaEs($o) => $e,
         }
     };
 }
