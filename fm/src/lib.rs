@@ -1,1 +1,37 @@
 //! Foundation models: image and text embeddings for ASAL objectives.
+//!
+//! Every objective is a function of unit-length image embeddings (and, for prompt objectives, text
+//! embeddings in the same space). This crate provides:
+//!
+//! - [`FoundationModel`]: `dim`, `embed_images(frames) -> [n × D]`, `embed_texts(prompts) -> [p × D]`,
+//!   rows L2-normalised; image-only models answer text requests with [`FmError::ImageOnly`].
+//! - [`PixelModel`] (`pixels`): the original's raw-pixel baseline, built in, no download.
+//! - [`OnnxModel`]: CLIP (and DINOv2 or any ViT image tower) through ONNX Runtime via `ort`, loaded
+//!   from a model directory in the common export layouts (see [`onnx`]).
+//! - [`open_model`]: `pixels`, a registry name or a directory, as a user types it.
+//! - [`runtime`]: finding the ONNX Runtime shared library at run time ([`runtime_info`] for `asal info`).
+//! - [`ClipTokenizer`]: `tokenizer.json` through Hugging Face `tokenizers`, padded to 77.
+//! - [`preprocess`]: frames (RGBA8 or RGB f32, any size) → resize → normalise → NCHW, the CPU
+//!   reference a GPU path must match; [`OnnxModel::embed_pixel_values`] takes its output directly.
+//! - [`registry`]: `list / pull / verify / path` of hub models into `$ASAL_HOME`.
+//! - [`CachedModel`]: identical frames embedded once.
+
+pub mod cache;
+pub mod error;
+pub mod model;
+pub mod onnx;
+pub mod pixels;
+pub mod preprocess;
+pub mod registry;
+pub mod runtime;
+pub mod tokenizer;
+
+pub use cache::CachedModel;
+pub use error::{FmError, Result};
+pub use model::{FoundationModel, open_model};
+pub use onnx::{OnnxModel, OnnxOptions};
+pub use pixels::{PIXEL_DIM, PixelModel};
+pub use preprocess::{Frame, ImageSpec, Pixels};
+pub use registry::{ModelEntry, ModelStatus, Registry};
+pub use runtime::{ExecutionProvider, RuntimeInfo, runtime_info};
+pub use tokenizer::{CLIP_CONTEXT, ClipTokenizer, TokenBatch};
