@@ -33,7 +33,10 @@ impl<M: FoundationModel> CachedModel<M> {
         Self {
             inner,
             capacity: capacity.max(1),
-            store: Mutex::new(Store { map: HashMap::new(), order: VecDeque::new() }),
+            store: Mutex::new(Store {
+                map: HashMap::new(),
+                order: VecDeque::new(),
+            }),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -46,11 +49,17 @@ impl<M: FoundationModel> CachedModel<M> {
 
     /// (hits, misses) so far: frames answered from the cache vs. sent to the model.
     pub fn stats(&self) -> (u64, u64) {
-        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     fn poisoned(&self) -> FmError {
-        FmError::Inference { path: self.inner.name().into(), message: "embedding cache lock poisoned by an earlier panic".into() }
+        FmError::Inference {
+            path: self.inner.name().into(),
+            message: "embedding cache lock poisoned by an earlier panic".into(),
+        }
     }
 }
 
@@ -89,7 +98,11 @@ impl<M: FoundationModel> FoundationModel for CachedModel<M> {
             }
         }
         let fresh_frames: Vec<Frame<'_>> = todo.iter().map(|&i| frames[i]).collect();
-        let fresh = if fresh_frames.is_empty() { Vec::new() } else { self.inner.embed_images(&fresh_frames)? };
+        let fresh = if fresh_frames.is_empty() {
+            Vec::new()
+        } else {
+            self.inner.embed_images(&fresh_frames)?
+        };
         let mut store = self.store.lock().map_err(|_| self.poisoned())?;
         let mut local: HashMap<[u8; 32], &[f32]> = HashMap::new();
         for (j, &i) in todo.iter().enumerate() {
@@ -103,11 +116,15 @@ impl<M: FoundationModel> FoundationModel for CachedModel<M> {
                 out.extend_from_slice(row);
             } else {
                 // Evicted by a concurrent call between the two locks: an invariant break, not bad input.
-                return Err(FmError::Inference { path: self.inner.name().into(), message: "cache entry vanished".into() });
+                return Err(FmError::Inference {
+                    path: self.inner.name().into(),
+                    message: "cache entry vanished".into(),
+                });
             }
         }
         self.misses.fetch_add(todo.len() as u64, Ordering::Relaxed);
-        self.hits.fetch_add((frames.len() - todo.len()) as u64, Ordering::Relaxed);
+        self.hits
+            .fetch_add((frames.len() - todo.len()) as u64, Ordering::Relaxed);
         for (k, row) in local {
             if store.map.insert(k, row.to_vec()).is_none() {
                 store.order.push_back(k);

@@ -58,7 +58,9 @@ pub enum FmError {
         dir: PathBuf,
     },
     /// ONNX Runtime refused a model file (corrupt, not ONNX, unsupported operators...).
-    #[error("cannot load ONNX model {path}: {message}; check that the file is a complete ONNX export")]
+    #[error(
+        "cannot load ONNX model {path}: {message}; check that the file is a complete ONNX export"
+    )]
     ModelLoad {
         /// The model file.
         path: PathBuf,
@@ -91,7 +93,9 @@ pub enum FmError {
         model: String,
     },
     /// A tokenizer file that cannot be read or parsed.
-    #[error("cannot load tokenizer {path}: {message}; a CLIP model directory needs its tokenizer.json")]
+    #[error(
+        "cannot load tokenizer {path}: {message}; a CLIP model directory needs its tokenizer.json"
+    )]
     Tokenizer {
         /// The tokenizer file.
         path: PathBuf,
@@ -176,7 +180,15 @@ pub enum FmError {
 
 impl FmError {
     /// Wraps an I/O error with the action and path it happened on.
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { action, path: path.into(), source }
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Self::Io {
+            action,
+            path: path.into(),
+            source,
+        }
     }
 }

@@ -50,12 +50,26 @@ pub struct OnnxOptions {
 
 impl Default for OnnxOptions {
     fn default() -> Self {
-        Self { provider: ExecutionProvider::Cpu, batch_size: 32, variant: None, intra_threads: None }
+        Self {
+            provider: ExecutionProvider::Cpu,
+            batch_size: 32,
+            variant: None,
+            intra_threads: None,
+        }
     }
 }
 
 /// Known file-name suffixes of precision variants (after `vision_model`, `text_model`, `model`).
-const VARIANTS: [&str; 8] = ["", "fp16", "quantized", "int8", "uint8", "q4", "q4f16", "bnb4"];
+const VARIANTS: [&str; 8] = [
+    "",
+    "fp16",
+    "quantized",
+    "int8",
+    "uint8",
+    "q4",
+    "q4f16",
+    "bnb4",
+];
 
 /// The files making up a model, as found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,35 +93,66 @@ fn variant_suffix(v: &str) -> &str {
 
 fn file_for(dir: &Path, stem: &str, variant: &str) -> PathBuf {
     let v = variant_suffix(variant);
-    if v.is_empty() { dir.join(format!("{stem}.onnx")) } else { dir.join(format!("{stem}_{v}.onnx")) }
+    if v.is_empty() {
+        dir.join(format!("{stem}.onnx"))
+    } else {
+        dir.join(format!("{stem}_{v}.onnx"))
+    }
 }
 
 /// Finds the model files in `dir` (see the module docs for the layouts).
-pub fn find_model_files(dir: &Path, variant: Option<&str>, provider: ExecutionProvider) -> Result<ModelFiles> {
+pub fn find_model_files(
+    dir: &Path,
+    variant: Option<&str>,
+    provider: ExecutionProvider,
+) -> Result<ModelFiles> {
     if !dir.is_dir() {
         return Err(FmError::MissingPath {
             path: dir.to_path_buf(),
             hint: "give a model directory (see `asal models list`) or a registry name".into(),
         });
     }
-    let onnx_dir = if dir.join("onnx").is_dir() { dir.join("onnx") } else { dir.to_path_buf() };
+    let onnx_dir = if dir.join("onnx").is_dir() {
+        dir.join("onnx")
+    } else {
+        dir.to_path_buf()
+    };
     let order: Vec<&str> = match variant {
         Some(v) => vec![v],
-        None if provider.is_gpu() => vec!["fp16", ""].into_iter().chain(VARIANTS[2..].iter().copied()).collect(),
+        None if provider.is_gpu() => vec!["fp16", ""]
+            .into_iter()
+            .chain(VARIANTS[2..].iter().copied())
+            .collect(),
         None => VARIANTS.to_vec(),
     };
-    let pick = |stem: &str| order.iter().map(|v| file_for(&onnx_dir, stem, v)).find(|p| p.is_file());
+    let pick = |stem: &str| {
+        order
+            .iter()
+            .map(|v| file_for(&onnx_dir, stem, v))
+            .find(|p| p.is_file())
+    };
     let (vision, text) = if let Some(v) = pick("vision_model") {
         // The text tower of the same variant when it exists, else any.
         let vname = v.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let same = onnx_dir.join(vname.replacen("vision_model", "text_model", 1));
-        let text = if same.is_file() { Some(same) } else { pick("text_model") };
+        let text = if same.is_file() {
+            Some(same)
+        } else {
+            // Repositories often ship fewer text variants; any text tower shares the embedding space.
+            VARIANTS
+                .iter()
+                .map(|v| file_for(&onnx_dir, "text_model", v))
+                .find(|p| p.is_file())
+        };
         (v, text)
     } else if let Some(m) = pick("model") {
         (m, None)
     } else {
         if let Some(v) = variant {
-            let any = VARIANTS.iter().any(|w| file_for(&onnx_dir, "vision_model", w).is_file() || file_for(&onnx_dir, "model", w).is_file());
+            let any = VARIANTS.iter().any(|w| {
+                file_for(&onnx_dir, "vision_model", w).is_file()
+                    || file_for(&onnx_dir, "model", w).is_file()
+            });
             if any {
                 return Err(FmError::InvalidOption {
                     field: "variant",
@@ -116,7 +161,9 @@ pub fn find_model_files(dir: &Path, variant: Option<&str>, provider: ExecutionPr
                 });
             }
         }
-        return Err(FmError::NoModelFiles { dir: dir.to_path_buf() });
+        return Err(FmError::NoModelFiles {
+            dir: dir.to_path_buf(),
+        });
     };
     let opt = |name: &str| Some(dir.join(name)).filter(|p| p.is_file());
     Ok(ModelFiles {
@@ -131,7 +178,10 @@ pub fn find_model_files(dir: &Path, variant: Option<&str>, provider: ExecutionPr
 pub fn read_image_spec(path: Option<&Path>) -> Result<ImageSpec> {
     let mut spec = ImageSpec::CLIP;
     let Some(path) = path else { return Ok(spec) };
-    let bad = |message: String| FmError::Config { path: path.to_path_buf(), message };
+    let bad = |message: String| FmError::Config {
+        path: path.to_path_buf(),
+        message,
+    };
     let text = std::fs::read_to_string(path).map_err(|e| FmError::io("reading", path, e))?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
     let side = |x: &serde_json::Value| -> Option<usize> {
@@ -142,11 +192,17 @@ pub fn read_image_spec(path: Option<&Path>) -> Result<ImageSpec> {
         let w = x.get("width").and_then(|w| w.as_u64());
         match (h, w) {
             (Some(h), Some(w)) if h == w => usize::try_from(h).ok(),
-            _ => x.get("shortest_edge").and_then(|s| s.as_u64()).and_then(|s| usize::try_from(s).ok()),
+            _ => x
+                .get("shortest_edge")
+                .and_then(|s| s.as_u64())
+                .and_then(|s| usize::try_from(s).ok()),
         }
     };
     // The model sees the crop when the processor crops; ASAL feeds square frames resized to that size.
-    let crop = v.get("do_center_crop").and_then(|c| c.as_bool()).unwrap_or(true);
+    let crop = v
+        .get("do_center_crop")
+        .and_then(|c| c.as_bool())
+        .unwrap_or(true);
     let size = v
         .get("crop_size")
         .filter(|_| crop)
@@ -166,7 +222,11 @@ pub fn read_image_spec(path: Option<&Path>) -> Result<ImageSpec> {
         let arr = x
             .as_array()
             .filter(|a| a.len() == 3)
-            .and_then(|a| a.iter().map(|e| e.as_f64().map(|f| f as f32)).collect::<Option<Vec<f32>>>())
+            .and_then(|a| {
+                a.iter()
+                    .map(|e| e.as_f64().map(|f| f as f32))
+                    .collect::<Option<Vec<f32>>>()
+            })
             .ok_or_else(|| bad(format!("{key} must be a number or 3 numbers (RGB)")))?;
         Ok(Some([arr[0], arr[1], arr[2]]))
     };
@@ -211,21 +271,37 @@ struct Interface {
 }
 
 fn interface(session: &Session, path: &Path) -> Result<Interface> {
-    let mut it = Interface { pixels: None, pixel_side: None, ids: None, mask: None, image_out: None, text_out: None };
+    let mut it = Interface {
+        pixels: None,
+        pixel_side: None,
+        ids: None,
+        mask: None,
+        image_out: None,
+        text_out: None,
+    };
     for input in session.inputs() {
-        let (Some(ty), Some(shape)) = (input.dtype().tensor_type(), input.dtype().tensor_shape()) else {
+        let (Some(ty), Some(shape)) = (input.dtype().tensor_type(), input.dtype().tensor_shape())
+        else {
             continue;
         };
-        let slot = InputSlot { name: input.name().to_string(), ty };
+        let slot = InputSlot {
+            name: input.name().to_string(),
+            ty,
+        };
         let name = input.name();
         if name == "pixel_values" || (shape.len() == 4 && it.pixels.is_none()) {
             if !matches!(ty, TensorElementType::Float32 | TensorElementType::Float16) {
                 return Err(FmError::ModelInterface {
                     path: path.to_path_buf(),
-                    message: format!("image input '{name}' has element type {ty:?}; expected float32 or float16"),
+                    message: format!(
+                        "image input '{name}' has element type {ty:?}; expected float32 or float16"
+                    ),
                 });
             }
-            it.pixel_side = shape.get(3).and_then(|&d| usize::try_from(d).ok()).filter(|&d| d > 0);
+            it.pixel_side = shape
+                .get(3)
+                .and_then(|&d| usize::try_from(d).ok())
+                .filter(|&d| d > 0);
             it.pixels = Some(slot);
         } else if name == "input_ids" {
             it.ids = Some(slot);
@@ -237,14 +313,22 @@ fn interface(session: &Session, path: &Path) -> Result<Interface> {
         if !matches!(slot.ty, TensorElementType::Int64 | TensorElementType::Int32) {
             return Err(FmError::ModelInterface {
                 path: path.to_path_buf(),
-                message: format!("text input '{}' has element type {:?}; expected int64 or int32", slot.name, slot.ty),
+                message: format!(
+                    "text input '{}' has element type {:?}; expected int64 or int32",
+                    slot.name, slot.ty
+                ),
             });
         }
     }
     let outputs: Vec<(String, usize)> = session
         .outputs()
         .iter()
-        .map(|o| (o.name().to_string(), o.dtype().tensor_shape().map_or(0, |s| s.len())))
+        .map(|o| {
+            (
+                o.name().to_string(),
+                o.dtype().tensor_shape().map_or(0, |s| s.len()),
+            )
+        })
         .collect();
     let has = |n: &str| outputs.iter().any(|(o, _)| o == n);
     if it.pixels.is_some() {
@@ -255,7 +339,10 @@ fn interface(session: &Session, path: &Path) -> Result<Interface> {
         } else if has("last_hidden_state") {
             Some(("last_hidden_state".into(), Pooling::ClassToken))
         } else {
-            outputs.iter().find(|(_, r)| *r == 2).map(|(n, _)| (n.clone(), Pooling::Direct))
+            outputs
+                .iter()
+                .find(|(_, r)| *r == 2)
+                .map(|(n, _)| (n.clone(), Pooling::Direct))
         };
     }
     if it.ids.is_some() && has("text_embeds") {
@@ -273,47 +360,87 @@ struct Graph {
 
 fn load_session(path: &Path, options: &OnnxOptions) -> Result<Session> {
     let rt = runtime()?;
-    let load_err = |e: String| FmError::ModelLoad { path: path.to_path_buf(), message: e };
+    let load_err = |e: String| FmError::ModelLoad {
+        path: path.to_path_buf(),
+        message: e,
+    };
     let mut builder = Session::builder(&rt.env)
         .map_err(|e| load_err(e.to_string()))?
         .with_optimization_level(GraphOptimizationLevel::Level3)
         .map_err(|e| load_err(e.to_string()))?;
     if let Some(n) = options.intra_threads {
-        builder = builder.with_intra_threads(n).map_err(|e| load_err(e.to_string()))?;
+        builder = builder
+            .with_intra_threads(n)
+            .map_err(|e| load_err(e.to_string()))?;
     }
     if options.provider != ExecutionProvider::Cpu {
         builder = builder
             .with_execution_providers([options.provider.dispatch()?])
-            .map_err(|e| load_err(format!("execution provider {} failed to register: {e}", options.provider)))?;
+            .map_err(|e| {
+                load_err(format!(
+                    "execution provider {} failed to register: {e}",
+                    options.provider
+                ))
+            })?;
     }
-    builder.commit_from_file(path).map_err(|e| load_err(e.to_string()))
+    builder
+        .commit_from_file(path)
+        .map_err(|e| load_err(e.to_string()))
 }
 
 impl Graph {
     fn open(path: &Path, options: &OnnxOptions) -> Result<Arc<Self>> {
         let session = load_session(path, options)?;
         let io = interface(&session, path)?;
-        Ok(Arc::new(Self { session: Mutex::new(session), path: path.to_path_buf(), io }))
+        Ok(Arc::new(Self {
+            session: Mutex::new(session),
+            path: path.to_path_buf(),
+            io,
+        }))
     }
 
     fn infer_err(&self, e: impl std::fmt::Display) -> FmError {
-        FmError::Inference { path: self.path.clone(), message: e.to_string() }
+        FmError::Inference {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
     }
 
-    fn float_input(&self, slot: &InputSlot, shape: Vec<i64>, data: Vec<f32>) -> Result<SessionInputValue<'static>> {
+    fn float_input(
+        &self,
+        slot: &InputSlot,
+        shape: Vec<i64>,
+        data: Vec<f32>,
+    ) -> Result<SessionInputValue<'static>> {
         Ok(match slot.ty {
-            TensorElementType::Float16 => Tensor::from_array((shape, to_f16(&data))).map_err(|e| self.infer_err(e))?.into(),
-            _ => Tensor::from_array((shape, data)).map_err(|e| self.infer_err(e))?.into(),
+            TensorElementType::Float16 => Tensor::from_array((shape, to_f16(&data)))
+                .map_err(|e| self.infer_err(e))?
+                .into(),
+            _ => Tensor::from_array((shape, data))
+                .map_err(|e| self.infer_err(e))?
+                .into(),
         })
     }
 
-    fn int_input(&self, slot: &InputSlot, shape: Vec<i64>, data: Vec<i64>) -> Result<SessionInputValue<'static>> {
+    fn int_input(
+        &self,
+        slot: &InputSlot,
+        shape: Vec<i64>,
+        data: Vec<i64>,
+    ) -> Result<SessionInputValue<'static>> {
         Ok(match slot.ty {
             TensorElementType::Int32 => {
-                let narrow: Vec<i32> = data.iter().map(|&v| i32::try_from(v).unwrap_or(i32::MAX)).collect();
-                Tensor::from_array((shape, narrow)).map_err(|e| self.infer_err(e))?.into()
+                let narrow: Vec<i32> = data
+                    .iter()
+                    .map(|&v| i32::try_from(v).unwrap_or(i32::MAX))
+                    .collect();
+                Tensor::from_array((shape, narrow))
+                    .map_err(|e| self.infer_err(e))?
+                    .into()
             }
-            _ => Tensor::from_array((shape, data)).map_err(|e| self.infer_err(e))?.into(),
+            _ => Tensor::from_array((shape, data))
+                .map_err(|e| self.infer_err(e))?
+                .into(),
         })
     }
 
@@ -324,26 +451,43 @@ impl Graph {
         output: &str,
         pooling: Pooling,
     ) -> Result<(Vec<f32>, usize)> {
-        let mut session = self.session.lock().map_err(|_| self.infer_err("session lock poisoned by an earlier panic"))?;
+        let mut session = self
+            .session
+            .lock()
+            .map_err(|_| self.infer_err("session lock poisoned by an earlier panic"))?;
         let outputs = session.run(inputs).map_err(|e| self.infer_err(e))?;
-        let value = outputs.get(output).ok_or_else(|| self.infer_err(format!("graph produced no output '{output}'")))?;
+        let value = outputs
+            .get(output)
+            .ok_or_else(|| self.infer_err(format!("graph produced no output '{output}'")))?;
         let (shape, data): (Vec<i64>, Vec<f32>) = match value.dtype().tensor_type() {
             Some(TensorElementType::Float16) => {
-                let (s, d) = value.try_extract_tensor::<half::f16>().map_err(|e| self.infer_err(e))?;
+                let (s, d) = value
+                    .try_extract_tensor::<half::f16>()
+                    .map_err(|e| self.infer_err(e))?;
                 (s.to_vec(), d.iter().map(|v| v.to_f32()).collect())
             }
             _ => {
-                let (s, d) = value.try_extract_tensor::<f32>().map_err(|e| self.infer_err(e))?;
+                let (s, d) = value
+                    .try_extract_tensor::<f32>()
+                    .map_err(|e| self.infer_err(e))?;
                 (s.to_vec(), d.to_vec())
             }
         };
-        let dims: Vec<usize> = shape.iter().map(|&d| usize::try_from(d).unwrap_or(0)).collect();
+        let dims: Vec<usize> = shape
+            .iter()
+            .map(|&d| usize::try_from(d).unwrap_or(0))
+            .collect();
         match (pooling, dims.as_slice()) {
             (Pooling::Direct, [n, d]) => Ok((data[..n * d].to_vec(), *d)),
-            (Pooling::ClassToken, [n, t, d]) => {
-                Ok(((0..*n).flat_map(|i| data[i * t * d..i * t * d + d].iter().copied()).collect(), *d))
-            }
-            _ => Err(self.infer_err(format!("output '{output}' has shape {shape:?}; expected [batch, dim]"))),
+            (Pooling::ClassToken, [n, t, d]) => Ok((
+                (0..*n)
+                    .flat_map(|i| data[i * t * d..i * t * d + d].iter().copied())
+                    .collect(),
+                *d,
+            )),
+            _ => Err(self.infer_err(format!(
+                "output '{output}' has shape {shape:?}; expected [batch, dim]"
+            ))),
         }
     }
 }
@@ -412,20 +556,22 @@ impl OnnxModel {
             None if vision.io.text_out.is_some() => Some(vision.clone()),
             None => None,
         };
-        if let Some(t) = &text {
-            if t.io.ids.is_none() || t.io.text_out.is_none() {
-                return Err(FmError::ModelInterface {
-                    path: t.path.clone(),
-                    message: "text model needs input 'input_ids' and output 'text_embeds'".into(),
-                });
-            }
+        if let Some(t) = &text
+            && (t.io.ids.is_none() || t.io.text_out.is_none())
+        {
+            return Err(FmError::ModelInterface {
+                path: t.path.clone(),
+                message: "text model needs input 'input_ids' and output 'text_embeds'".into(),
+            });
         }
         let tokenizer = match (&text, &files.tokenizer) {
             (Some(_), Some(p)) => Some(ClipTokenizer::from_file(p)?),
             (Some(_), None) => {
                 return Err(FmError::MissingPath {
                     path: dir.join("tokenizer.json"),
-                    hint: "a model with a text encoder needs the tokenizer.json of its hub repository".into(),
+                    hint:
+                        "a model with a text encoder needs the tokenizer.json of its hub repository"
+                            .into(),
                 });
             }
             _ => None,
@@ -487,17 +633,29 @@ impl OnnxModel {
         let (Some(px), Some((out, pooling))) = (&g.io.pixels, &g.io.image_out) else {
             return Err(g.infer_err("graph has no image input/output"));
         };
-        let mut inputs = vec![(Cow::Owned(px.name.clone()), g.float_input(px, vec![n as i64, 3, s, s], nchw.to_vec())?)];
+        let mut inputs = vec![(
+            Cow::Owned(px.name.clone()),
+            g.float_input(px, vec![n as i64, 3, s, s], nchw.to_vec())?,
+        )];
         // A combined CLIP also wants text: one minimal sequence (start, end) that is ignored.
         if let Some(ids) = &g.io.ids {
-            inputs.push((Cow::Owned(ids.name.clone()), g.int_input(ids, vec![1, 2], vec![49406, 49407])?));
+            inputs.push((
+                Cow::Owned(ids.name.clone()),
+                g.int_input(ids, vec![1, 2], vec![49406, 49407])?,
+            ));
         }
         if let Some(mask) = &g.io.mask {
-            inputs.push((Cow::Owned(mask.name.clone()), g.int_input(mask, vec![1, 2], vec![1, 1])?));
+            inputs.push((
+                Cow::Owned(mask.name.clone()),
+                g.int_input(mask, vec![1, 2], vec![1, 1])?,
+            ));
         }
         let (rows, d) = g.run(inputs, out, *pooling)?;
         if self.dim != 0 && d != self.dim {
-            return Err(g.infer_err(format!("image embedding has {d} values, earlier {}", self.dim)));
+            return Err(g.infer_err(format!(
+                "image embedding has {d} values, earlier {}",
+                self.dim
+            )));
         }
         Ok(rows)
     }
@@ -509,7 +667,12 @@ impl OnnxModel {
         if nchw.len() != n * per {
             return Err(FmError::BadFrame {
                 index: 0,
-                message: format!("pixel_values has {} values; {n} images of 3×{}² need {}", nchw.len(), self.spec.size, n * per),
+                message: format!(
+                    "pixel_values has {} values; {n} images of 3×{}² need {}",
+                    nchw.len(),
+                    self.spec.size,
+                    n * per
+                ),
             });
         }
         let mut out = Vec::with_capacity(n * self.dim);
@@ -543,7 +706,10 @@ impl FoundationModel for OnnxModel {
         for (k, chunk) in frames.chunks(self.batch_size).enumerate() {
             let nchw = preprocess(chunk, &self.spec).map_err(|e| match e {
                 // Report the frame's position in the whole request, not in the chunk.
-                FmError::BadFrame { index, message } => FmError::BadFrame { index: index + k * self.batch_size, message },
+                FmError::BadFrame { index, message } => FmError::BadFrame {
+                    index: index + k * self.batch_size,
+                    message,
+                },
                 other => other,
             })?;
             out.extend(self.run_vision(&nchw, chunk.len())?);
@@ -554,10 +720,14 @@ impl FoundationModel for OnnxModel {
 
     fn embed_texts(&self, prompts: &[String]) -> Result<Vec<f32>> {
         let (Some(g), Some(tok)) = (&self.text, &self.tokenizer) else {
-            return Err(FmError::ImageOnly { model: self.name.clone() });
+            return Err(FmError::ImageOnly {
+                model: self.name.clone(),
+            });
         };
         let (Some(ids_slot), Some(out_name)) = (&g.io.ids, &g.io.text_out) else {
-            return Err(FmError::ImageOnly { model: self.name.clone() });
+            return Err(FmError::ImageOnly {
+                model: self.name.clone(),
+            });
         };
         // Tokenise everything first so a bad prompt fails before any inference.
         let batch = tok.encode_batch(prompts)?;
@@ -567,20 +737,32 @@ impl FoundationModel for OnnxModel {
             let rows = (batch.rows - start).min(self.batch_size);
             let range = start * len..(start + rows) * len;
             let shape = vec![rows as i64, len as i64];
-            let mut inputs = vec![(Cow::Owned(ids_slot.name.clone()), g.int_input(ids_slot, shape.clone(), batch.ids[range.clone()].to_vec())?)];
+            let mut inputs = vec![(
+                Cow::Owned(ids_slot.name.clone()),
+                g.int_input(ids_slot, shape.clone(), batch.ids[range.clone()].to_vec())?,
+            )];
             if let Some(mask) = &g.io.mask {
-                inputs.push((Cow::Owned(mask.name.clone()), g.int_input(mask, shape, batch.attention_mask[range].to_vec())?));
+                inputs.push((
+                    Cow::Owned(mask.name.clone()),
+                    g.int_input(mask, shape, batch.attention_mask[range].to_vec())?,
+                ));
             }
             // A combined CLIP also wants an image: one blank frame that is ignored.
             if let Some(px) = &g.io.pixels {
                 let s = self.spec.size as i64;
-                inputs.push((Cow::Owned(px.name.clone()), g.float_input(px, vec![1, 3, s, s], vec![0.0; (3 * s * s) as usize])?));
+                inputs.push((
+                    Cow::Owned(px.name.clone()),
+                    g.float_input(px, vec![1, 3, s, s], vec![0.0; (3 * s * s) as usize])?,
+                ));
             }
             let (rows_out, d) = g.run(inputs, out_name, Pooling::Direct)?;
             if d != self.dim {
                 return Err(FmError::ModelInterface {
                     path: g.path.clone(),
-                    message: format!("text embeddings have {d} values but image embeddings {}: not one embedding space", self.dim),
+                    message: format!(
+                        "text embeddings have {d} values but image embeddings {}: not one embedding space",
+                        self.dim
+                    ),
                 });
             }
             out.extend(rows_out);

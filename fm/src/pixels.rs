@@ -38,7 +38,8 @@ impl PixelModel {
             for j in 0..PIXEL_GRID {
                 let mut acc = [0.0f64; 3];
                 for y in i * cell..(i + 1) * cell {
-                    let row = &rgb[(y * PIXEL_INPUT + j * cell) * 3..(y * PIXEL_INPUT + (j + 1) * cell) * 3];
+                    let row = &rgb
+                        [(y * PIXEL_INPUT + j * cell) * 3..(y * PIXEL_INPUT + (j + 1) * cell) * 3];
                     for p in row.chunks_exact(3) {
                         for c in 0..3 {
                             acc[c] += f64::from(p[c]);
@@ -79,6 +80,8 @@ impl FoundationModel for PixelModel {
     }
 
     fn embed_texts(&self, _prompts: &[String]) -> Result<Vec<f32>> {
-        Err(FmError::ImageOnly { model: self.name().to_string() })
+        Err(FmError::ImageOnly {
+            model: self.name().to_string(),
+        })
     }
 }

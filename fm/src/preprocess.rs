@@ -42,12 +42,20 @@ pub struct Frame<'a> {
 impl<'a> Frame<'a> {
     /// An RGBA8 frame of `width × height` pixels (`data.len()` must be `width * height * 4`).
     pub fn rgba8(width: usize, height: usize, data: &'a [u8]) -> Self {
-        Self { width, height, pixels: Pixels::Rgba8(data) }
+        Self {
+            width,
+            height,
+            pixels: Pixels::Rgba8(data),
+        }
     }
 
     /// An RGB f32 frame of `width × height` pixels in [0, 1] (`data.len()` must be `width * height * 3`).
     pub fn rgb_f32(width: usize, height: usize, data: &'a [f32]) -> Self {
-        Self { width, height, pixels: Pixels::RgbF32(data) }
+        Self {
+            width,
+            height,
+            pixels: Pixels::RgbF32(data),
+        }
     }
 
     /// Checks that the buffer length matches the size; `index` names the frame in the error.
@@ -120,14 +128,21 @@ pub struct ImageSpec {
 
 impl ImageSpec {
     /// OpenAI CLIP at 224 (asal.md §3.1).
+    #[expect(
+        clippy::excessive_precision,
+        reason = "the constants digit for digit as OpenAI publishes them"
+    )]
     pub const CLIP: ImageSpec = ImageSpec {
         size: 224,
         mean: [0.481_454_66, 0.457_827_5, 0.408_210_73],
         std: [0.268_629_54, 0.261_302_58, 0.275_777_11],
     };
     /// ImageNet statistics at 224, used by DINOv2 and the pixel model (asal.md §3.2, §3.3).
-    pub const IMAGENET: ImageSpec =
-        ImageSpec { size: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    pub const IMAGENET: ImageSpec = ImageSpec {
+        size: 224,
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
+    };
 }
 
 /// Contribution of input pixels to one output pixel along one axis.
@@ -203,13 +218,23 @@ pub(crate) fn frame_rgb_at(frame: &Frame<'_>, size: usize) -> Vec<f32> {
 }
 
 /// Preprocesses one frame into `out` (`3 × size × size`, CHW).
-pub fn preprocess_into(frame: &Frame<'_>, index: usize, spec: &ImageSpec, out: &mut [f32]) -> Result<()> {
+pub fn preprocess_into(
+    frame: &Frame<'_>,
+    index: usize,
+    spec: &ImageSpec,
+    out: &mut [f32],
+) -> Result<()> {
     frame.validate(index)?;
     let n = spec.size * spec.size;
     if out.len() != 3 * n {
         return Err(FmError::BadFrame {
             index,
-            message: format!("output slice has {} values, expected 3×{}×{}", out.len(), spec.size, spec.size),
+            message: format!(
+                "output slice has {} values, expected 3×{}×{}",
+                out.len(),
+                spec.size,
+                spec.size
+            ),
         });
     }
     let rgb = frame_rgb_at(frame, spec.size);
@@ -240,7 +265,11 @@ pub fn to_f16(values: &[f32]) -> Vec<half::f16> {
 /// L2-normalises each `dim`-sized row in place (rows of zeros stay zero rather than becoming NaN).
 pub fn l2_normalize_rows(values: &mut [f32], dim: usize) {
     for row in values.chunks_exact_mut(dim.max(1)) {
-        let norm = row.iter().map(|v| f64::from(*v) * f64::from(*v)).sum::<f64>().sqrt();
+        let norm = row
+            .iter()
+            .map(|v| f64::from(*v) * f64::from(*v))
+            .sum::<f64>()
+            .sqrt();
         if norm > 0.0 {
             for v in row {
                 *v = (f64::from(*v) / norm) as f32;
@@ -283,14 +312,22 @@ mod tests {
         assert!((got[0] - (0.75 + 0.5) / 1.75).abs() < 1e-6, "{got:?}");
         // A constant image stays constant through any resize.
         let flat = vec![0.3f32; 7 * 5 * 3];
-        assert!(resize_rgb(&flat, 7, 5, 3, 11).iter().all(|v| (v - 0.3).abs() < 1e-6));
+        assert!(
+            resize_rgb(&flat, 7, 5, 3, 11)
+                .iter()
+                .all(|v| (v - 0.3).abs() < 1e-6)
+        );
     }
 
     #[test]
     fn nchw_layout_and_normalisation() {
         let mut data = vec![0u8; 2 * 2 * 4];
         data[4] = 255; // pixel (0, 1) red
-        let spec = ImageSpec { size: 2, mean: [0.5, 0.25, 0.0], std: [0.5, 0.25, 1.0] };
+        let spec = ImageSpec {
+            size: 2,
+            mean: [0.5, 0.25, 0.0],
+            std: [0.5, 0.25, 1.0],
+        };
         let out = preprocess(&[Frame::rgba8(2, 2, &data)], &spec).expect("valid frame");
         assert_eq!(out.len(), 12);
         assert_eq!(&out[0..4], &[-1.0, 1.0, -1.0, -1.0]);
@@ -301,7 +338,10 @@ mod tests {
     #[test]
     fn bad_frames_are_errors() {
         let data = [0u8; 10];
-        assert!(matches!(Frame::rgba8(2, 2, &data).validate(3), Err(FmError::BadFrame { index: 3, .. })));
+        assert!(matches!(
+            Frame::rgba8(2, 2, &data).validate(3),
+            Err(FmError::BadFrame { index: 3, .. })
+        ));
         assert!(Frame::rgba8(0, 2, &[]).validate(0).is_err());
     }
 
@@ -310,8 +350,17 @@ mod tests {
         let a = [1u8; 16];
         let mut b = a;
         b[5] = 2;
-        assert_eq!(Frame::rgba8(2, 2, &a).content_hash(), Frame::rgba8(2, 2, &a).content_hash());
-        assert_ne!(Frame::rgba8(2, 2, &a).content_hash(), Frame::rgba8(2, 2, &b).content_hash());
-        assert_ne!(Frame::rgba8(2, 2, &a).content_hash(), Frame::rgba8(4, 1, &a).content_hash());
+        assert_eq!(
+            Frame::rgba8(2, 2, &a).content_hash(),
+            Frame::rgba8(2, 2, &a).content_hash()
+        );
+        assert_ne!(
+            Frame::rgba8(2, 2, &a).content_hash(),
+            Frame::rgba8(2, 2, &b).content_hash()
+        );
+        assert_ne!(
+            Frame::rgba8(2, 2, &a).content_hash(),
+            Frame::rgba8(4, 1, &a).content_hash()
+        );
     }
 }

@@ -42,7 +42,14 @@ pub struct ModelEntry {
     pub description: String,
 }
 
-fn entry(name: &str, repo: &str, onnx: &[&str], extra: &[&str], text: bool, description: &str) -> ModelEntry {
+fn entry(
+    name: &str,
+    repo: &str,
+    onnx: &[&str],
+    extra: &[&str],
+    text: bool,
+    description: &str,
+) -> ModelEntry {
     ModelEntry {
         name: name.into(),
         repo: repo.into(),
@@ -60,20 +67,65 @@ pub fn builtin_entries() -> Vec<ModelEntry> {
     let b32 = "Xenova/clip-vit-base-patch32";
     let l14 = "Xenova/clip-vit-large-patch14";
     vec![
-        entry("clip-vit-b32", b32, &["onnx/vision_model.onnx", "onnx/text_model.onnx"], &clip_meta, true,
-            "OpenAI CLIP ViT-B/32, fp32 (the original ASAL model, 512-d)"),
-        entry("clip-vit-b32-fp16", b32, &["onnx/vision_model_fp16.onnx", "onnx/text_model_fp16.onnx"], &clip_meta, true,
-            "CLIP ViT-B/32, fp16 weights (for GPU providers)"),
-        entry("clip-vit-b32-quantized", b32, &["onnx/vision_model_quantized.onnx", "onnx/text_model_quantized.onnx"], &clip_meta, true,
-            "CLIP ViT-B/32, int8-quantised (smallest, CPU)"),
-        entry("clip-vit-l14", l14, &["onnx/vision_model.onnx", "onnx/text_model.onnx"], &clip_meta, true,
-            "OpenAI CLIP ViT-L/14, fp32 (768-d)"),
-        entry("clip-vit-l14-fp16", l14, &["onnx/vision_model_fp16.onnx", "onnx/text_model_fp16.onnx"], &clip_meta, true,
-            "CLIP ViT-L/14, fp16 weights"),
-        entry("dinov2-small", "Xenova/dinov2-small", &["onnx/model.onnx"], &dino_meta, false,
-            "DINOv2 ViT-S/14, image-only (384-d)"),
-        entry("dinov2-base", "Xenova/dinov2-base", &["onnx/model.onnx"], &dino_meta, false,
-            "DINOv2 ViT-B/14, image-only (768-d, the original's ablation)"),
+        entry(
+            "clip-vit-b32",
+            b32,
+            &["onnx/vision_model.onnx", "onnx/text_model.onnx"],
+            &clip_meta,
+            true,
+            "OpenAI CLIP ViT-B/32, fp32 (the original ASAL model, 512-d)",
+        ),
+        entry(
+            "clip-vit-b32-fp16",
+            b32,
+            &["onnx/vision_model_fp16.onnx", "onnx/text_model_fp16.onnx"],
+            &clip_meta,
+            true,
+            "CLIP ViT-B/32, fp16 weights (for GPU providers)",
+        ),
+        entry(
+            "clip-vit-b32-quantized",
+            b32,
+            &[
+                "onnx/vision_model_quantized.onnx",
+                "onnx/text_model_quantized.onnx",
+            ],
+            &clip_meta,
+            true,
+            "CLIP ViT-B/32, int8-quantised (smallest, CPU)",
+        ),
+        entry(
+            "clip-vit-l14",
+            l14,
+            &["onnx/vision_model.onnx", "onnx/text_model.onnx"],
+            &clip_meta,
+            true,
+            "OpenAI CLIP ViT-L/14, fp32 (768-d)",
+        ),
+        entry(
+            "clip-vit-l14-fp16",
+            l14,
+            &["onnx/vision_model_fp16.onnx", "onnx/text_model_fp16.onnx"],
+            &clip_meta,
+            true,
+            "CLIP ViT-L/14, fp16 weights",
+        ),
+        entry(
+            "dinov2-small",
+            "Xenova/dinov2-small",
+            &["onnx/model.onnx"],
+            &dino_meta,
+            false,
+            "DINOv2 ViT-S/14, image-only (384-d)",
+        ),
+        entry(
+            "dinov2-base",
+            "Xenova/dinov2-base",
+            &["onnx/model.onnx"],
+            &dino_meta,
+            false,
+            "DINOv2 ViT-B/14, image-only (768-d, the original's ablation)",
+        ),
     ]
 }
 
@@ -135,30 +187,43 @@ pub struct Registry {
 
 /// `$ASAL_HOME`, else `$XDG_CACHE_HOME/asal`, else `~/.cache/asal`.
 pub fn asal_home() -> Result<PathBuf> {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(h) = var("ASAL_HOME") {
         return Ok(h);
     }
     if let Some(x) = var("XDG_CACHE_HOME") {
         return Ok(x.join("asal"));
     }
-    var("HOME").map(|h| h.join(".cache").join("asal")).ok_or(FmError::InvalidOption {
-        field: "ASAL_HOME",
-        value: String::new(),
-        expected: "set ASAL_HOME (or HOME / XDG_CACHE_HOME) to a folder for downloaded models",
-    })
+    var("HOME")
+        .map(|h| h.join(".cache").join("asal"))
+        .ok_or(FmError::InvalidOption {
+            field: "ASAL_HOME",
+            value: String::new(),
+            expected: "set ASAL_HOME (or HOME / XDG_CACHE_HOME) to a folder for downloaded models",
+        })
 }
 
 impl Registry {
     /// The built-in entries, `ASAL_HOME` and `ASAL_HF_MIRROR` from the environment.
     pub fn from_env() -> Result<Self> {
-        let base = std::env::var("ASAL_HF_MIRROR").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| HF_BASE.into());
+        let base = std::env::var("ASAL_HF_MIRROR")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| HF_BASE.into());
         Ok(Self::new(asal_home()?, &base, builtin_entries()))
     }
 
     /// A registry with explicit folder, base URL and entries.
     pub fn new(home: impl Into<PathBuf>, base_url: &str, entries: Vec<ModelEntry>) -> Self {
-        Self { home: home.into(), base_url: base_url.trim_end_matches('/').to_string(), entries }
+        Self {
+            home: home.into(),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            entries,
+        }
     }
 
     /// All entries.
@@ -173,10 +238,18 @@ impl Registry {
 
     /// The entry called `name`.
     pub fn entry(&self, name: &str) -> Result<&ModelEntry> {
-        self.entries.iter().find(|e| e.name == name).ok_or_else(|| FmError::UnknownModel {
-            name: name.to_string(),
-            known: self.entries.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", "),
-        })
+        self.entries
+            .iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| FmError::UnknownModel {
+                name: name.to_string(),
+                known: self
+                    .entries
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     /// Where the model's files go (whether or not they exist).
@@ -212,7 +285,10 @@ impl Registry {
     pub fn path(&self, name: &str) -> Result<PathBuf> {
         let dir = self.model_dir(name)?;
         if self.status(name)? != ModelStatus::Complete {
-            return Err(FmError::NotDownloaded { name: name.to_string(), dir });
+            return Err(FmError::NotDownloaded {
+                name: name.to_string(),
+                dir,
+            });
         }
         Ok(dir)
     }
@@ -234,14 +310,24 @@ impl Registry {
 
     /// Sizes and hashes of the entry's files from the hub's tree listing.
     fn remote_records(&self, e: &ModelEntry, agent: &ureq::Agent) -> Result<Vec<FileRecord>> {
-        let url = format!("{}/api/models/{}/tree/{}?recursive=1", self.base_url, e.repo, e.revision);
-        let dl = |message: String| FmError::Download { url: url.clone(), message };
+        let url = format!(
+            "{}/api/models/{}/tree/{}?recursive=1",
+            self.base_url, e.repo, e.revision
+        );
+        let dl = |message: String| FmError::Download {
+            url: url.clone(),
+            message,
+        };
         let mut resp = agent.get(&url).call().map_err(|err| dl(err.to_string()))?;
         if resp.status() != 200 {
             return Err(dl(format!("HTTP {}", resp.status())));
         }
-        let body = resp.body_mut().read_to_string().map_err(|err| dl(err.to_string()))?;
-        let listing: Vec<TreeItem> = serde_json::from_str(&body).map_err(|err| dl(format!("bad listing: {err}")))?;
+        let body = resp
+            .body_mut()
+            .read_to_string()
+            .map_err(|err| dl(err.to_string()))?;
+        let listing: Vec<TreeItem> =
+            serde_json::from_str(&body).map_err(|err| dl(format!("bad listing: {err}")))?;
         e.files
             .iter()
             .map(|f| {
@@ -250,8 +336,18 @@ impl Registry {
                     .find(|i| &i.path == f)
                     .ok_or_else(|| dl(format!("the repository has no file '{f}'")))?;
                 Ok(match &item.lfs {
-                    Some(lfs) => FileRecord { path: f.clone(), size: lfs.size, sha256: lfs.oid.to_ascii_lowercase(), hub_hash: true },
-                    None => FileRecord { path: f.clone(), size: item.size, sha256: String::new(), hub_hash: false },
+                    Some(lfs) => FileRecord {
+                        path: f.clone(),
+                        size: lfs.size,
+                        sha256: lfs.oid.to_ascii_lowercase(),
+                        hub_hash: true,
+                    },
+                    None => FileRecord {
+                        path: f.clone(),
+                        size: item.size,
+                        sha256: String::new(),
+                        hub_hash: false,
+                    },
                 })
             })
             .collect()
@@ -271,13 +367,20 @@ impl Registry {
                 // Only trust a present file that still checks out; otherwise fetch it again.
                 if let Ok(hash) = check_file(&target, &rec) {
                     rec.sha256 = hash;
-                    progress(Progress { file: &rec.path, done: rec.size, total: rec.size });
+                    progress(Progress {
+                        file: &rec.path,
+                        done: rec.size,
+                        total: rec.size,
+                    });
                     landed.push(rec);
                     continue;
                 }
             }
             let part = partial.join(format!("{}.part", rec.path));
-            let url = format!("{}/{}/resolve/{}/{}", self.base_url, e.repo, e.revision, rec.path);
+            let url = format!(
+                "{}/{}/resolve/{}/{}",
+                self.base_url, e.repo, e.revision, rec.path
+            );
             download(&agent, &url, &part, rec.size, &rec.path, progress)?;
             let hash = match check_file(&part, &rec) {
                 Ok(h) => h,
@@ -289,16 +392,26 @@ impl Registry {
             };
             rec.sha256 = hash;
             if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(|err| FmError::io("creating", parent, err))?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|err| FmError::io("creating", parent, err))?;
             }
-            std::fs::rename(&part, &target).map_err(|err| FmError::io("moving into place", &target, err))?;
+            std::fs::rename(&part, &target)
+                .map_err(|err| FmError::io("moving into place", &target, err))?;
             landed.push(rec);
         }
-        let manifest = Manifest { name: e.name.clone(), repo: e.repo.clone(), revision: e.revision.clone(), files: landed };
-        write_atomic(&dir.join(MANIFEST), &serde_json::to_vec_pretty(&manifest).map_err(|err| FmError::Config {
-            path: dir.join(MANIFEST),
-            message: err.to_string(),
-        })?)?;
+        let manifest = Manifest {
+            name: e.name.clone(),
+            repo: e.repo.clone(),
+            revision: e.revision.clone(),
+            files: landed,
+        };
+        write_atomic(
+            &dir.join(MANIFEST),
+            &serde_json::to_vec_pretty(&manifest).map_err(|err| FmError::Config {
+                path: dir.join(MANIFEST),
+                message: err.to_string(),
+            })?,
+        )?;
         let _ = std::fs::remove_dir_all(&partial);
         Ok(dir)
     }
@@ -308,8 +421,10 @@ impl Registry {
         let dir = self.path(name)?;
         let mpath = dir.join(MANIFEST);
         let text = std::fs::read(&mpath).map_err(|e| FmError::io("reading", &mpath, e))?;
-        let manifest: Manifest =
-            serde_json::from_slice(&text).map_err(|e| FmError::Config { path: mpath.clone(), message: e.to_string() })?;
+        let manifest: Manifest = serde_json::from_slice(&text).map_err(|e| FmError::Config {
+            path: mpath.clone(),
+            message: e.to_string(),
+        })?;
         for rec in &manifest.files {
             check_file(&dir.join(&rec.path), rec)?;
         }
@@ -359,7 +474,9 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).map_err(|e| FmError::io("reading", path, e))?;
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| FmError::io("reading", path, e))?;
         if n == 0 {
             break;
         }
@@ -372,7 +489,8 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let mut f = std::fs::File::create(&tmp).map_err(|e| FmError::io("creating", &tmp, e))?;
-    f.write_all(bytes).map_err(|e| FmError::io("writing", &tmp, e))?;
+    f.write_all(bytes)
+        .map_err(|e| FmError::io("writing", &tmp, e))?;
     f.sync_all().map_err(|e| FmError::io("syncing", &tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| FmError::io("moving into place", path, e))
 }
@@ -386,7 +504,10 @@ fn download(
     label: &str,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<()> {
-    let dl = |message: String| FmError::Download { url: url.to_string(), message };
+    let dl = |message: String| FmError::Download {
+        url: url.to_string(),
+        message,
+    };
     if let Some(parent) = part.parent() {
         std::fs::create_dir_all(parent).map_err(|e| FmError::io("creating", parent, e))?;
     }
@@ -410,10 +531,14 @@ fn download(
         206 if have > 0 => true,
         // The server ignored the Range (or there was none): start over.
         200 => false,
-        416 => return Err(dl("server rejected the resume offset (HTTP 416); the partial file was removed".into()))
+        416 => {
+            return Err(dl(
+                "server rejected the resume offset (HTTP 416); the partial file was removed".into(),
+            ))
             .inspect_err(|_| {
                 let _ = std::fs::remove_file(part);
-            }),
+            });
+        }
         s => return Err(dl(format!("HTTP {s}"))),
     };
     let mut file = std::fs::OpenOptions::new()
@@ -427,18 +552,30 @@ fn download(
     let mut reader = resp.into_body().into_reader();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = reader.read(&mut buf).map_err(|e| dl(format!("{e} after {done} of {size} bytes (run the pull again to resume)")))?;
+        let n = reader.read(&mut buf).map_err(|e| {
+            dl(format!(
+                "{e} after {done} of {size} bytes (run the pull again to resume)"
+            ))
+        })?;
         if n == 0 {
             break;
         }
-        file.write_all(&buf[..n]).map_err(|e| FmError::io("writing", part, e))?;
+        file.write_all(&buf[..n])
+            .map_err(|e| FmError::io("writing", part, e))?;
         done += n as u64;
-        progress(Progress { file: label, done, total: size });
+        progress(Progress {
+            file: label,
+            done,
+            total: size,
+        });
     }
-    file.sync_all().map_err(|e| FmError::io("syncing", part, e))?;
+    file.sync_all()
+        .map_err(|e| FmError::io("syncing", part, e))?;
     if done < size {
         // The server closed without an error (no Content-Length): keep the bytes for the next pull.
-        return Err(dl(format!("connection closed after {done} of {size} bytes (run the pull again to resume)")));
+        return Err(dl(format!(
+            "connection closed after {done} of {size} bytes (run the pull again to resume)"
+        )));
     }
     Ok(())
 }

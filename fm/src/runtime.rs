@@ -56,7 +56,11 @@ pub(crate) fn runtime() -> Result<&'static Runtime> {
 
 /// File name of the library on this platform.
 fn lib_name() -> String {
-    format!("{}onnxruntime{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX)
+    format!(
+        "{}onnxruntime{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    )
 }
 
 /// One place to look, and how it was found.
@@ -71,7 +75,10 @@ fn candidates() -> Vec<Candidate> {
     let name = lib_name();
     let mut push_file_or_dir = |p: PathBuf, source: &'static str| {
         if p.is_dir() {
-            out.push(Candidate { path: p.join(&name), source });
+            out.push(Candidate {
+                path: p.join(&name),
+                source,
+            });
         } else {
             out.push(Candidate { path: p, source });
         }
@@ -86,7 +93,10 @@ fn candidates() -> Vec<Candidate> {
     if let Ok(cwd) = std::env::current_dir() {
         roots.push(cwd);
     }
-    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
         roots.push(dir);
     }
     // Tests and builds inside the repository: the crate's own source tree sits one level below the root.
@@ -105,7 +115,10 @@ fn candidates() -> Vec<Candidate> {
         push_file_or_dir(dir.join("capi"), "python onnxruntime");
     }
     // Last: the bare name, resolved by the system loader (LD_LIBRARY_PATH, ldconfig cache, ...).
-    out.push(Candidate { path: PathBuf::from(&name), source: "system library path" });
+    out.push(Candidate {
+        path: PathBuf::from(&name),
+        source: "system library path",
+    });
     out
 }
 
@@ -113,7 +126,10 @@ fn candidates() -> Vec<Candidate> {
 fn python_onnxruntime_dir() -> Option<PathBuf> {
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
     let out = std::process::Command::new(python)
-        .args(["-c", "import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))"])
+        .args([
+            "-c",
+            "import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))",
+        ])
         .stderr(std::process::Stdio::null())
         .output()
         .ok()?;
@@ -149,19 +165,28 @@ fn load() -> Result<Runtime> {
     let mut tried = Vec::new();
     for c in candidates() {
         let Some(path) = resolve_versioned(&c.path) else {
-            tried.push(format!("  - {} ({}): not found", c.path.display(), c.source));
+            tried.push(format!(
+                "  - {} ({}): not found",
+                c.path.display(),
+                c.source
+            ));
             continue;
         };
         match ort::init_from(&path) {
             Ok(builder) => {
-                let env = builder.with_name("asal").build().map_err(|e| FmError::RuntimeInit {
-                    library: path.clone(),
-                    message: e.to_string(),
-                })?;
+                let env = builder
+                    .with_name("asal")
+                    .build()
+                    .map_err(|e| FmError::RuntimeInit {
+                        library: path.clone(),
+                        message: e.to_string(),
+                    })?;
                 let info = RuntimeInfo {
                     library: path.clone(),
                     source: c.source.to_string(),
-                    version: version_from_build_info(ort::info()).unwrap_or_else(|| "unknown".into()),
+                    version: version_from_file_name(&path)
+                        .or_else(|| version_from_build_info(ort::info()))
+                        .unwrap_or_else(|| format!("unknown ({})", ort::info())),
                     providers: available_providers(),
                 };
                 tracing::info!(
@@ -176,13 +201,31 @@ fn load() -> Result<Runtime> {
             Err(e) => tried.push(format!("  - {} ({}): {e}", path.display(), c.source)),
         }
     }
-    Err(FmError::RuntimeNotFound { tried: tried.join("\n") })
+    Err(FmError::RuntimeNotFound {
+        tried: tried.join("\n"),
+    })
 }
 
-/// Parses "git-branch=rel-1.31.1" out of ONNX Runtime's build string.
+/// The version in a library file name (`libonnxruntime.so.1.31.1`, `libonnxruntime.1.31.1.dylib`),
+/// following symlinks. `ort` offers no safe accessor for the runtime's version string, and official
+/// builds name their library this way.
+fn version_from_file_name(path: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let name = real.file_name()?.to_str()?;
+    let rest = &name[name.find("onnxruntime")? + "onnxruntime".len()..];
+    let digits: Vec<&str> = rest
+        .split('.')
+        .filter(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    (digits.len() >= 2).then(|| digits.join("."))
+}
+
+/// Parses "git-branch=rel-1.31.1" out of ONNX Runtime's build string (present in release-branch builds).
 fn version_from_build_info(info: &str) -> Option<String> {
     let rest = &info[info.find("rel-")? + 4..];
-    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
     let v = rest[..end].trim_end_matches('.');
     (!v.is_empty()).then(|| v.to_string())
 }
@@ -191,7 +234,8 @@ fn version_from_build_info(info: &str) -> Option<String> {
 fn available_providers() -> Vec<String> {
     use ort::ep::ExecutionProvider as _;
     let mut out = vec!["cpu".to_string()];
-    let checks: [(&str, fn() -> ort::Result<bool>); 4] = [
+    type Probe = fn() -> ort::Result<bool>;
+    let checks: [(&str, Probe); 4] = [
         ("cuda", ort::ep::CUDA::is_available),
         ("tensorrt", ort::ep::TensorRT::is_available),
         ("coreml", ort::ep::CoreML::is_available),
@@ -300,6 +344,13 @@ mod tests {
         let s = "ORT Build Info: git-branch=rel-1.31.1, git-commit-id=abc, build type=Release";
         assert_eq!(version_from_build_info(s).as_deref(), Some("1.31.1"));
         assert_eq!(version_from_build_info("no version here"), None);
+        let v = |s: &str| version_from_file_name(Path::new(s));
+        assert_eq!(v("/x/libonnxruntime.so.1.31.1").as_deref(), Some("1.31.1"));
+        assert_eq!(
+            v("/x/libonnxruntime.1.24.0.dylib").as_deref(),
+            Some("1.24.0")
+        );
+        assert_eq!(v("/nonexistent/libonnxruntime.so"), None);
     }
 
     #[test]
@@ -313,6 +364,9 @@ mod tests {
         ] {
             assert_eq!(ep.name().parse::<ExecutionProvider>().ok(), Some(ep));
         }
-        assert!(matches!("vulkan".parse::<ExecutionProvider>(), Err(FmError::UnknownProvider(_))));
+        assert!(matches!(
+            "vulkan".parse::<ExecutionProvider>(),
+            Err(FmError::UnknownProvider(_))
+        ));
     }
 }

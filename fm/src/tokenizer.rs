@@ -55,16 +55,23 @@ impl ClipTokenizer {
         if !path.exists() {
             return Err(FmError::MissingPath {
                 path,
-                hint: "a CLIP model directory needs the tokenizer.json of its hub repository".into(),
+                hint: "a CLIP model directory needs the tokenizer.json of its hub repository"
+                    .into(),
             });
         }
-        let mut inner = tokenizers::Tokenizer::from_file(&path)
-            .map_err(|e| FmError::Tokenizer { path: path.clone(), message: e.to_string() })?;
+        let mut inner =
+            tokenizers::Tokenizer::from_file(&path).map_err(|e| FmError::Tokenizer {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
         // Padding and truncation are done here, identically for every tokenizer file.
         inner.with_padding(None);
         inner
             .with_truncation(None)
-            .map_err(|e| FmError::Tokenizer { path: path.clone(), message: e.to_string() })?;
+            .map_err(|e| FmError::Tokenizer {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
         let eot_id = inner.token_to_id("<|endoftext|>").map(i64::from);
         // The original CLIP processor pads with its pad token, which is <|endoftext|> for OpenAI's CLIP.
         let pad_id = inner
@@ -72,7 +79,13 @@ impl ClipTokenizer {
             .map(|p| i64::from(p.pad_id))
             .or(eot_id)
             .unwrap_or(0);
-        Ok(Self { inner, path, context: CLIP_CONTEXT, pad_id, eot_id })
+        Ok(Self {
+            inner,
+            path,
+            context: CLIP_CONTEXT,
+            pad_id,
+            eot_id,
+        })
     }
 
     /// Sets the context length (default 77).
@@ -103,7 +116,10 @@ impl ClipTokenizer {
         let enc = self
             .inner
             .encode(text, true)
-            .map_err(|e| FmError::Tokenizer { path: self.path.clone(), message: e.to_string() })?;
+            .map_err(|e| FmError::Tokenizer {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })?;
         let mut ids: Vec<i64> = enc.get_ids().iter().map(|&i| i64::from(i)).collect();
         if ids.len() > self.context {
             tracing::warn!(
@@ -132,6 +148,11 @@ impl ClipTokenizer {
             ids[i * len..i * len + row.len()].copy_from_slice(&row);
             attention_mask[i * len..i * len + row.len()].fill(1);
         }
-        Ok(TokenBatch { ids, attention_mask, rows: texts.len(), len })
+        Ok(TokenBatch {
+            ids,
+            attention_mask,
+            rows: texts.len(),
+            len,
+        })
     }
 }

@@ -19,7 +19,10 @@ struct Cases {
 fn cases() -> Vec<Case> {
     let path = common::shared_dir().join("fixtures/clip/token_cases.json");
     let c: Cases = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert!(c.cases.len() >= 10, "fixture should hold the dozen prompt cases");
+    assert!(
+        c.cases.len() >= 10,
+        "fixture should hold the dozen prompt cases"
+    );
     c.cases
 }
 
@@ -27,7 +30,12 @@ fn cases() -> Vec<Case> {
 fn reproduces_every_fixture_case() {
     let tok = ClipTokenizer::from_file(common::fixture_tokenizer()).unwrap();
     for case in cases() {
-        assert_eq!(tok.encode(&case.text).unwrap(), case.input_ids, "prompt {:?}", case.text);
+        assert_eq!(
+            tok.encode(&case.text).unwrap(),
+            case.input_ids,
+            "prompt {:?}",
+            case.text
+        );
     }
 }
 
@@ -63,7 +71,9 @@ fn long_prompts_are_truncated_keeping_the_end_token() {
 #[test]
 fn empty_prompt_is_an_error_naming_its_position() {
     let tok = ClipTokenizer::from_file(common::fixture_tokenizer()).unwrap();
-    let err = tok.encode_batch(&["a cat".into(), "   ".into()]).unwrap_err();
+    let err = tok
+        .encode_batch(&["a cat".into(), "   ".into()])
+        .unwrap_err();
     assert!(matches!(err, FmError::EmptyPrompt { index: 1 }), "{err}");
 }
 

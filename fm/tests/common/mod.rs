@@ -1,6 +1,13 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code, reason = "each test binary uses a different subset of the helpers")]
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers: a failure is a test failure")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the helpers"
+)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers: a failure is a test failure"
+)]
 
 use std::path::PathBuf;
 
@@ -23,7 +30,11 @@ pub(crate) fn fixture_tokenizer() -> PathBuf {
 /// The committed tiny CLIP test model.
 pub(crate) fn tiny_clip_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../assets/test-models/tiny-clip");
-    assert!(dir.join("onnx/vision_model.onnx").is_file(), "missing {}; run scripts/make_test_models.py", dir.display());
+    assert!(
+        dir.join("onnx/vision_model.onnx").is_file(),
+        "missing {}; run scripts/make_test_models.py",
+        dir.display()
+    );
     dir
 }
 
@@ -57,10 +68,16 @@ pub(crate) struct Tensor {
 
 impl Tensor {
     pub(crate) fn f32(&self) -> Vec<f32> {
-        self.data.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect()
+        self.data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect()
     }
     pub(crate) fn i64(&self) -> Vec<i64> {
-        self.data.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).collect()
+        self.data
+            .chunks_exact(8)
+            .map(|b| i64::from_le_bytes(b.try_into().unwrap()))
+            .collect()
     }
 }
 
@@ -69,12 +86,23 @@ pub(crate) fn load_tensors(path: &std::path::Path) -> std::collections::HashMap<
     let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     st.tensors()
         .into_iter()
-        .map(|(name, t)| (name, Tensor { shape: t.shape().to_vec(), data: t.data().to_vec() }))
+        .map(|(name, t)| {
+            (
+                name,
+                Tensor {
+                    shape: t.shape().to_vec(),
+                    data: t.data().to_vec(),
+                },
+            )
+        })
         .collect()
 }
 
 pub(crate) fn norm(row: &[f32]) -> f64 {
-    row.iter().map(|v| f64::from(*v) * f64::from(*v)).sum::<f64>().sqrt()
+    row.iter()
+        .map(|v| f64::from(*v) * f64::from(*v))
+        .sum::<f64>()
+        .sqrt()
 }
 
 pub(crate) fn normalized(row: &[f32]) -> Vec<f32> {
@@ -84,5 +112,8 @@ pub(crate) fn normalized(row: &[f32]) -> Vec<f32> {
 
 pub(crate) fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
