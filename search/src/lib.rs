@@ -12,6 +12,7 @@
 //! - [`config`]: the TOML run configuration with validation that names field paths.
 //! - [`run`]: run directories: resolved config, JSONL log, atomic checkpoints, creature files.
 
+pub mod config;
 pub mod error;
 pub mod objectives;
 pub mod optim;
