@@ -10,6 +10,8 @@ exports, so asal-fm's loader, preprocessing and pooling run on it exactly as on 
       token, projection 32 -> 16 without bias.
   onnx/vision_model_fp16.onnx  the same weights with f16 input and output (casts at the edges), to
       exercise the f16 input path.
+  ../tiny-clip-combined/model.onnx  both towers in one graph (inputs input_ids, attention_mask,
+      pixel_values; outputs text_embeds, image_embeds), as a combined `model.onnx` export.
   onnx/text_model.onnx         input_ids i64 [batch, seq], attention_mask i64 [batch, seq]
                                -> text_embeds f32 [batch, 16]
       token embedding, position embeddings (77), 2 causal pre-LN blocks with the attention mask,
@@ -200,6 +202,29 @@ def text_model():
     )
 
 
+def combined_model(vision, text):
+    """Both towers in one graph (the layout of a combined `model.onnx` export): three inputs, two outputs.
+
+    Node and initialiser names are already prefixed per tower, so the union needs no renaming. The
+    two batch dimensions are independent, as in real combined exports (text_batch_size, image_batch_size).
+    """
+    for tower, dim in ((text, "text_batch_size"), (vision, "image_batch_size")):
+        for v in list(tower.graph.input) + list(tower.graph.output):
+            v.type.tensor_type.shape.dim[0].dim_param = dim
+    g = helper.make_graph(
+        list(vision.graph.node) + list(text.graph.node),
+        "tiny_clip_combined",
+        list(text.graph.input) + list(vision.graph.input),
+        list(text.graph.output) + list(vision.graph.output),
+        list(vision.graph.initializer) + list(text.graph.initializer),
+    )
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)],
+                          producer_name="asal make_test_models.py")
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    return m
+
+
 def golden_frames():
     y, x = np.mgrid[0:IMAGE, 0:IMAGE]
     frames = np.zeros((4, IMAGE, IMAGE, 4), dtype=np.uint8)
@@ -241,12 +266,17 @@ def main():
     onnx.save(vision_model(False), paths["vision"])
     onnx.save(vision_model(True), paths["vision16"])
     onnx.save(text_model(), paths["text"])
+    combined_dir = os.path.join(os.path.dirname(OUT), "tiny-clip-combined")
+    os.makedirs(combined_dir, exist_ok=True)
+    paths["combined"] = os.path.join(combined_dir, "model.onnx")
+    onnx.save(combined_model(vision_model(False), text_model()), paths["combined"])
 
-    with open(os.path.join(OUT, "preprocessor_config.json"), "w") as f:
-        json.dump({"crop_size": {"height": IMAGE, "width": IMAGE}, "do_center_crop": True,
-                   "do_normalize": True, "do_resize": True, "image_mean": MEAN.tolist(),
-                   "image_std": STD.tolist(), "size": {"shortest_edge": IMAGE}}, f, indent=2)
-        f.write("\n")
+    for d in (OUT, combined_dir):
+        with open(os.path.join(d, "preprocessor_config.json"), "w") as f:
+            json.dump({"crop_size": {"height": IMAGE, "width": IMAGE}, "do_center_crop": True,
+                       "do_normalize": True, "do_resize": True, "image_mean": MEAN.tolist(),
+                       "image_std": STD.tolist(), "size": {"shortest_edge": IMAGE}}, f, indent=2)
+            f.write("\n")
 
     frames = golden_frames()
     pixel_values = ((frames[..., :3].astype(np.float32) / 255.0 - MEAN) / STD).transpose(0, 3, 1, 2)
@@ -276,6 +306,10 @@ def main():
     short = text.run(["text_embeds"], {"input_ids": input_ids[:1, :n], "attention_mask": mask[:1, :n]})[0]
     assert np.abs(short - text_embeds[:1]).max() < 1e-4, "padding changes the text embedding"
     assert np.abs(image_embeds).max() > 0.1 and np.abs(text_embeds).max() > 0.1, "degenerate outputs"
+    both = ort.InferenceSession(paths["combined"], opts, providers=["CPUExecutionProvider"])
+    ci, ct = both.run(["image_embeds", "text_embeds"], {"pixel_values": pixel_values,
+                                                         "input_ids": input_ids, "attention_mask": mask})
+    assert np.array_equal(ci, image_embeds) and np.array_equal(ct, text_embeds), "combined model differs"
 
     write_safetensors(os.path.join(OUT, "goldens.safetensors"), {
         "frames": frames, "pixel_values": pixel_values, "image_embeds": image_embeds,
@@ -285,8 +319,9 @@ def main():
         json.dump({"prompts": prompts, "onnxruntime": ort.__version__, "onnx": onnx.__version__,
                    "note": "raw (unnormalised) outputs from Python onnxruntime, CPU provider"}, f, indent=2)
         f.write("\n")
-    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(OUT) for f in fs)
-    print(f"wrote {OUT} ({total} bytes)")
+    for d in (OUT, combined_dir):
+        total = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs)
+        print(f"wrote {d} ({total} bytes)")
 
 
 if __name__ == "__main__":

@@ -37,20 +37,29 @@ pub(crate) struct Runtime {
     pub(crate) env: ort::environment::Environment,
 }
 
-static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
+static RUNTIME: OnceLock<std::result::Result<Runtime, FmError>> = OnceLock::new();
 
 /// Loads ONNX Runtime (once per process) and returns what was loaded.
 pub fn runtime_info() -> Result<RuntimeInfo> {
     runtime().map(|r| r.info.clone())
 }
 
-/// The process-wide runtime, loading it on first use.
+/// The process-wide runtime, loading it on first use. A failure is remembered: a process gets one
+/// attempt, because a library that loaded cannot be swapped for another.
 pub(crate) fn runtime() -> Result<&'static Runtime> {
-    // The error is stored as text: `FmError` is not `Clone`, and later callers need the same answer
-    // (the library cannot be loaded twice anyway).
-    match RUNTIME.get_or_init(|| load().map_err(|e| e.to_string())) {
+    match RUNTIME.get_or_init(load) {
         Ok(r) => Ok(r),
-        Err(msg) => Err(FmError::RuntimeNotFound { tried: msg.clone() }),
+        // `load` only produces these two variants; `FmError` is not `Clone` (it can hold io::Error).
+        Err(FmError::RuntimeInit { library, message }) => Err(FmError::RuntimeInit {
+            library: library.clone(),
+            message: message.clone(),
+        }),
+        Err(FmError::RuntimeNotFound { tried }) => Err(FmError::RuntimeNotFound {
+            tried: tried.clone(),
+        }),
+        Err(other) => Err(FmError::RuntimeNotFound {
+            tried: other.to_string(),
+        }),
     }
 }
 
@@ -351,6 +360,33 @@ mod tests {
             Some("1.24.0")
         );
         assert_eq!(v("/nonexistent/libonnxruntime.so"), None);
+    }
+
+    #[test]
+    fn search_order_ends_with_the_system_loader() {
+        let c = candidates();
+        assert_eq!(c.last().map(|c| c.source), Some("system library path"));
+        // From inside the repository the project-local install folder is always a candidate when it exists.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ort/lib");
+        if root.is_dir() {
+            assert!(c.iter().any(|c| c.source.starts_with("project install")));
+        }
+    }
+
+    #[test]
+    fn not_found_error_says_how_to_install() {
+        let e = FmError::RuntimeNotFound {
+            tried: "  - /a/libonnxruntime.so (ORT_DYLIB_PATH): not found".into(),
+        };
+        let msg = e.to_string();
+        for needle in [
+            "/a/libonnxruntime.so",
+            "scripts/install-onnxruntime.sh",
+            "ORT_DYLIB_PATH",
+            "--gpu",
+        ] {
+            assert!(msg.contains(needle), "{msg}");
+        }
     }
 
     #[test]

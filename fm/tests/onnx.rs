@@ -347,3 +347,24 @@ fn open_model_accepts_pixels_and_directories() {
     let m = open_model(dir.path().to_str().unwrap(), &OnnxOptions::default()).unwrap();
     assert_eq!(m.dim(), 16);
 }
+
+#[test]
+fn combined_model_file_embeds_both_images_and_text() {
+    let g = goldens();
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::tiny_clip_dir().join("../tiny-clip-combined");
+    common::copy_dir(&src, dir.path());
+    std::fs::copy(
+        common::fixture_tokenizer(),
+        dir.path().join("tokenizer.json"),
+    )
+    .unwrap();
+    let model = OnnxModel::open(dir.path(), &options(3)).unwrap();
+    assert!(model.files().vision.ends_with("model.onnx") && model.files().text.is_none());
+    assert!(model.supports_text());
+    // The same weights as the separate towers: the same goldens, with the unused side fed a dummy.
+    let img = model.embed_images(&frames(&g)).unwrap();
+    assert!(common::max_abs_diff(&img, &normalized_rows(&g.image_embeds, 16)) < 1e-4);
+    let txt = model.embed_texts(&g.prompts).unwrap();
+    assert!(common::max_abs_diff(&txt, &normalized_rows(&g.text_embeds, 16)) < 1e-4);
+}
