@@ -83,7 +83,6 @@ impl Error {
         }
     }
 
-    #[allow(dead_code, reason = "used by the run store")]
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
@@ -91,7 +90,6 @@ impl Error {
         }
     }
 
-    #[allow(dead_code, reason = "used by config validation")]
     pub(crate) fn config(path: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Config {
             path: path.into(),

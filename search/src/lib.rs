@@ -17,6 +17,7 @@ pub mod error;
 pub mod objectives;
 pub mod optim;
 pub mod rng;
+pub mod run;
 
 #[cfg(test)]
 mod test_util;

@@ -1,0 +1,790 @@
+//! Run directories.
+//!
+//! ```text
+//! RUN/
+//!   config.toml            the resolved config
+//!   log.jsonl              one LogEntry per generation
+//!   checkpoint/state.json  optimiser state + RNG (previous one kept as state.prev.json)
+//!   creatures/NAME.json    creature files (+ NAME.safetensors for genomes > 4096 values)
+//!   population.safetensors final population (illumination)
+//! ```
+//!
+//! Files that must never be half-written (config, checkpoints, creatures, population) are written
+//! to a temporary file, fsynced, renamed over the target and the directory fsynced, so a crash or
+//! full disk leaves the previous version intact.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::config::RolloutConfig;
+use crate::error::{Error, Result};
+use crate::optim::Population;
+
+/// Version of the checkpoint and creature formats written by this crate.
+pub const FORMAT_VERSION: u32 = 1;
+/// Genomes longer than this go to a `.safetensors` file next to the creature JSON.
+pub const INLINE_GENOME_MAX: usize = 4096;
+/// This crate's version, recorded in checkpoints and creatures.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+const CONFIG_FILE: &str = "config.toml";
+const LOG_FILE: &str = "log.jsonl";
+const CHECKPOINT_DIR: &str = "checkpoint";
+const CHECKPOINT_FILE: &str = "state.json";
+const CHECKPOINT_PREV: &str = "state.prev.json";
+const CREATURE_DIR: &str = "creatures";
+const POPULATION_FILE: &str = "population.safetensors";
+
+/// How to treat an existing directory when opening a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Start a new run; an existing non-empty directory is an error.
+    New,
+    /// Continue the run in an existing directory.
+    Resume,
+    /// Start a new run, deleting whatever the directory held.
+    Force,
+}
+
+/// One generation in `log.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// Generation (0-based).
+    pub generation: u64,
+    /// Best fitness in this generation.
+    pub best_fitness: f32,
+    /// Mean fitness in this generation.
+    pub mean_fitness: f32,
+    /// Best fitness so far.
+    pub best_so_far: f32,
+    /// Optimiser step size, if it has one.
+    pub sigma: Option<f64>,
+    /// Seconds spent per stage (simulate, render, embed, score, optimise, ...).
+    pub seconds: HashMap<String, f64>,
+}
+
+/// Checkpoint envelope around an optimiser's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint<T> {
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Generations completed when written.
+    pub generation: u64,
+    /// The RNG the state's generator is ([`crate::RNG_NAME`]).
+    pub rng: String,
+    /// [`ENGINE_VERSION`] that wrote it.
+    pub engine_version: String,
+    /// The optimiser (or pipeline) state.
+    pub state: T,
+}
+
+/// A discovered creature: everything needed to re-simulate it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Creature {
+    /// Substrate name.
+    pub substrate: String,
+    /// The substrate's options as resolved (JSON).
+    pub substrate_config: serde_json::Value,
+    /// The flat genome.
+    pub genome: Vec<f32>,
+    /// Seed of the rollout that produced the score.
+    pub seed: u64,
+    /// RNG name the seed refers to.
+    pub rng: String,
+    /// Rollout settings.
+    pub rollout: RolloutConfig,
+    /// Score (minimised).
+    pub score: f32,
+    /// Objective description (JSON, e.g. the `[objective]` section).
+    pub objective: serde_json::Value,
+    /// Foundation model id.
+    pub model: String,
+    /// Generation it was found in, if from a search.
+    pub generation: Option<u64>,
+}
+
+/// Where a creature file keeps its genome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GenomeRef {
+    /// The values themselves.
+    Inline(Vec<f32>),
+    /// A tensor in a safetensors file next to the JSON.
+    File {
+        /// File name relative to the creature JSON.
+        file: String,
+        /// Tensor name.
+        tensor: String,
+        /// Number of values.
+        len: usize,
+    },
+}
+
+/// On-disk form of a creature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatureFile {
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Substrate name.
+    pub substrate: String,
+    /// The substrate's options.
+    pub substrate_config: serde_json::Value,
+    /// Genome, inline or by reference.
+    pub genome: GenomeRef,
+    /// Rollout seed.
+    pub seed: u64,
+    /// RNG name.
+    pub rng: String,
+    /// Rollout settings.
+    pub rollout: RolloutConfig,
+    /// Score (minimised).
+    pub score: f32,
+    /// Objective description.
+    pub objective: serde_json::Value,
+    /// Model id.
+    pub model: String,
+    /// Engine version that wrote it.
+    pub engine_version: String,
+    /// Generation it was found in.
+    pub generation: Option<u64>,
+}
+
+/// Owned embeddings with their dimension: (row-major values, dim).
+pub type Embeddings = (Vec<f32>, usize);
+
+/// A run directory.
+#[derive(Debug, Clone)]
+pub struct RunStore {
+    dir: PathBuf,
+}
+
+impl RunStore {
+    /// Open `dir` for a run whose resolved config is `config_toml`.
+    ///
+    /// `New` refuses an existing non-empty directory, `Force` clears it first, `Resume` requires
+    /// an existing run (its `config.toml` is kept; compare it with [`RunStore::config_toml`]).
+    pub fn open(dir: impl Into<PathBuf>, config_toml: &str, mode: OpenMode) -> Result<Self> {
+        let dir = dir.into();
+        let occupied = match fs::read_dir(&dir) {
+            Ok(mut entries) => entries.next().is_some(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(Error::io(&dir, e)),
+        };
+        match mode {
+            OpenMode::New if occupied => return Err(Error::RunExists(dir)),
+            OpenMode::Resume => {
+                if !dir.join(CONFIG_FILE).is_file() {
+                    return Err(Error::Format {
+                        path: dir.clone(),
+                        message: "not a run directory (no config.toml) to resume".into(),
+                    });
+                }
+                return Ok(Self { dir });
+            }
+            OpenMode::Force if occupied => {
+                fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            }
+            _ => {}
+        }
+        for sub in [CHECKPOINT_DIR, CREATURE_DIR] {
+            let p = dir.join(sub);
+            fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
+        }
+        let store = Self { dir };
+        write_atomic(&store.dir.join(CONFIG_FILE), config_toml.as_bytes())?;
+        Ok(store)
+    }
+
+    /// The run directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The stored `config.toml`.
+    pub fn config_toml(&self) -> Result<String> {
+        let p = self.dir.join(CONFIG_FILE);
+        fs::read_to_string(&p).map_err(|e| Error::io(&p, e))
+    }
+
+    /// Append one line to `log.jsonl` and flush it to disk.
+    pub fn append_log(&self, entry: &LogEntry) -> Result<()> {
+        let p = self.dir.join(LOG_FILE);
+        let mut line = serde_json::to_string(entry).map_err(|e| Error::Format {
+            path: p.clone(),
+            message: e.to_string(),
+        })?;
+        line.push('\n');
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&p)
+            .map_err(|e| Error::io(&p, e))?;
+        f.write_all(line.as_bytes()).map_err(|e| Error::io(&p, e))?;
+        f.sync_data().map_err(|e| Error::io(&p, e))
+    }
+
+    /// All log entries. A last line without its newline (being written, or cut by a crash) is
+    /// ignored; a malformed complete line is an error naming its line number.
+    pub fn read_log(&self) -> Result<Vec<LogEntry>> {
+        let p = self.dir.join(LOG_FILE);
+        let text = match fs::read_to_string(&p) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(&p, e)),
+        };
+        let complete = match text.rfind('\n') {
+            Some(i) => &text[..i],
+            None => "",
+        };
+        complete
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                serde_json::from_str(l).map_err(|e| Error::Format {
+                    path: p.clone(),
+                    message: format!("line {}: {e}", i + 1),
+                })
+            })
+            .collect()
+    }
+
+    /// Keep only log entries of generations before `generation` (on resume from a checkpoint
+    /// written after `generation` generations, so the log matches an uninterrupted run).
+    pub fn truncate_log(&self, generation: u64) -> Result<()> {
+        let kept: Vec<LogEntry> = self
+            .read_log()?
+            .into_iter()
+            .filter(|e| e.generation < generation)
+            .collect();
+        let mut text = String::new();
+        for e in &kept {
+            let line = serde_json::to_string(e).map_err(|err| Error::Format {
+                path: self.dir.join(LOG_FILE),
+                message: err.to_string(),
+            })?;
+            text.push_str(&line);
+            text.push('\n');
+        }
+        write_atomic(&self.dir.join(LOG_FILE), text.as_bytes())
+    }
+
+    /// Write a checkpoint atomically; the previous one is kept as `state.prev.json`.
+    pub fn save_checkpoint<T: Serialize>(&self, generation: u64, state: &T) -> Result<()> {
+        let dir = self.dir.join(CHECKPOINT_DIR);
+        let path = dir.join(CHECKPOINT_FILE);
+        let envelope = Checkpoint {
+            format_version: FORMAT_VERSION,
+            generation,
+            rng: crate::RNG_NAME.to_string(),
+            engine_version: ENGINE_VERSION.to_string(),
+            state,
+        };
+        let bytes = serde_json::to_vec(&envelope).map_err(|e| Error::Format {
+            path: path.clone(),
+            message: format!("cannot serialise checkpoint: {e}"),
+        })?;
+        let tmp = dir.join(format!("{CHECKPOINT_FILE}.tmp"));
+        write_synced(&tmp, &bytes)?;
+        if path.exists() {
+            let prev = dir.join(CHECKPOINT_PREV);
+            fs::rename(&path, &prev).map_err(|e| Error::io(&prev, e))?;
+        }
+        fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+        sync_dir(&dir)
+    }
+
+    /// The latest checkpoint, or `None` if the run has none. Falls back to the previous one only
+    /// when the latest is absent (a crash between the two renames); a present but unreadable
+    /// checkpoint is [`Error::CorruptCheckpoint`] and nothing is modified.
+    pub fn load_checkpoint<T: DeserializeOwned>(&self) -> Result<Option<Checkpoint<T>>> {
+        let dir = self.dir.join(CHECKPOINT_DIR);
+        let path = [CHECKPOINT_FILE, CHECKPOINT_PREV]
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.is_file());
+        let Some(path) = path else {
+            return Ok(None);
+        };
+        let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let corrupt = |message: String| Error::CorruptCheckpoint {
+            path: path.clone(),
+            message,
+        };
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("not valid JSON ({e})")))?;
+        let version = value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64);
+        if version != Some(u64::from(FORMAT_VERSION)) {
+            return Err(corrupt(format!(
+                "format_version {version:?}, this engine reads {FORMAT_VERSION}"
+            )));
+        }
+        let cp: Checkpoint<T> = serde_json::from_value(value)
+            .map_err(|e| corrupt(format!("does not match the optimiser state ({e})")))?;
+        if cp.rng != crate::RNG_NAME {
+            return Err(corrupt(format!(
+                "written with RNG {:?}, this engine uses {:?}",
+                cp.rng,
+                crate::RNG_NAME
+            )));
+        }
+        Ok(Some(cp))
+    }
+
+    /// Save a creature as `creatures/NAME.json` (genome in `NAME.safetensors` when longer than
+    /// [`INLINE_GENOME_MAX`]). Returns the JSON path.
+    pub fn save_creature(&self, name: &str, creature: &Creature) -> Result<PathBuf> {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            || name.starts_with('.')
+        {
+            return Err(Error::Invalid(format!(
+                "creature name {name:?} must be non-empty ASCII letters, digits, '-', '_' or '.'"
+            )));
+        }
+        let dir = self.dir.join(CREATURE_DIR);
+        save_creature_file(&dir.join(format!("{name}.json")), creature)
+    }
+
+    /// Creature files in this run, sorted by name.
+    pub fn creature_paths(&self) -> Result<Vec<PathBuf>> {
+        let dir = self.dir.join(CREATURE_DIR);
+        let mut out: Vec<PathBuf> = fs::read_dir(&dir)
+            .map_err(|e| Error::io(&dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// Write `population.safetensors`: tensor `genomes` [n, dim], optionally `embeddings`
+    /// [n, emb_dim] and `fitness` [n].
+    pub fn save_population(
+        &self,
+        population: &Population,
+        embeddings: Option<(&[f32], usize)>,
+        fitness: Option<&[f32]>,
+    ) -> Result<()> {
+        let path = self.dir.join(POPULATION_FILE);
+        let mut tensors = vec![(
+            "genomes".to_string(),
+            vec![population.n, population.dim],
+            population.genomes.as_slice(),
+        )];
+        if let Some((e, d)) = embeddings {
+            if e.len() != population.n * d {
+                return Err(Error::shape(
+                    "population embeddings",
+                    population.n * d,
+                    e.len(),
+                ));
+            }
+            tensors.push(("embeddings".into(), vec![population.n, d], e));
+        }
+        if let Some(f) = fitness {
+            if f.len() != population.n {
+                return Err(Error::shape("population fitness", population.n, f.len()));
+            }
+            tensors.push(("fitness".into(), vec![population.n], f));
+        }
+        let bytes = safetensors_bytes(&tensors, &path)?;
+        write_atomic(&path, &bytes)
+    }
+
+    /// Read `population.safetensors`: genomes, and embeddings (with their dim) if present.
+    pub fn load_population(&self) -> Result<(Population, Option<Embeddings>)> {
+        let path = self.dir.join(POPULATION_FILE);
+        let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| Error::Format {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let (genomes, shape) = read_f32(&st, "genomes", &path)?;
+        let [n, dim] = shape[..] else {
+            return Err(Error::Format {
+                path,
+                message: format!("genomes must be 2-D, got shape {shape:?}"),
+            });
+        };
+        let pop = Population::new(genomes, n, dim)?;
+        let emb = match read_f32(&st, "embeddings", &path) {
+            Ok((e, s)) if s.len() == 2 => Some((e, s[1])),
+            _ => None,
+        };
+        Ok((pop, emb))
+    }
+}
+
+/// Write a creature file at `path` (and its genome tensor next to it when large).
+pub fn save_creature_file(path: &Path, creature: &Creature) -> Result<PathBuf> {
+    let genome = if creature.genome.len() > INLINE_GENOME_MAX {
+        let file = path
+            .with_extension("safetensors")
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .ok_or_else(|| Error::Invalid(format!("bad creature path {}", path.display())))?;
+        let tensor_path = path.with_file_name(&file);
+        let bytes = safetensors_bytes(
+            &[(
+                "genome".into(),
+                vec![creature.genome.len()],
+                &creature.genome,
+            )],
+            &tensor_path,
+        )?;
+        write_atomic(&tensor_path, &bytes)?;
+        GenomeRef::File {
+            file,
+            tensor: "genome".into(),
+            len: creature.genome.len(),
+        }
+    } else {
+        GenomeRef::Inline(creature.genome.clone())
+    };
+    let record = CreatureFile {
+        format_version: FORMAT_VERSION,
+        substrate: creature.substrate.clone(),
+        substrate_config: creature.substrate_config.clone(),
+        genome,
+        seed: creature.seed,
+        rng: creature.rng.clone(),
+        rollout: creature.rollout.clone(),
+        score: creature.score,
+        objective: creature.objective.clone(),
+        model: creature.model.clone(),
+        engine_version: ENGINE_VERSION.to_string(),
+        generation: creature.generation,
+    };
+    let bytes = serde_json::to_vec_pretty(&record).map_err(|e| Error::Format {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    write_atomic(path, &bytes)?;
+    Ok(path.to_path_buf())
+}
+
+/// Read a creature file (resolving a genome stored in a safetensors file next to it).
+pub fn load_creature(path: &Path) -> Result<Creature> {
+    let fmt = |message: String| Error::Format {
+        path: path.to_path_buf(),
+        message,
+    };
+    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    let record: CreatureFile =
+        serde_json::from_slice(&bytes).map_err(|e| fmt(format!("not a creature file: {e}")))?;
+    if record.format_version != FORMAT_VERSION {
+        return Err(fmt(format!(
+            "creature format_version {} is not supported (this engine reads {FORMAT_VERSION})",
+            record.format_version
+        )));
+    }
+    let genome = match record.genome {
+        GenomeRef::Inline(g) => g,
+        GenomeRef::File { file, tensor, len } => {
+            if file.contains('/') || file.contains('\\') || file.starts_with('.') {
+                return Err(fmt(format!(
+                    "genome file {file:?} must be a plain name next to the creature"
+                )));
+            }
+            let tp = path.with_file_name(&file);
+            let tbytes = fs::read(&tp).map_err(|e| Error::io(&tp, e))?;
+            let st = safetensors::SafeTensors::deserialize(&tbytes).map_err(|e| Error::Format {
+                path: tp.clone(),
+                message: e.to_string(),
+            })?;
+            let (g, _) = read_f32(&st, &tensor, &tp)?;
+            if g.len() != len {
+                return Err(Error::shape(
+                    format!("genome in {}", tp.display()),
+                    len,
+                    g.len(),
+                ));
+            }
+            g
+        }
+    };
+    Ok(Creature {
+        substrate: record.substrate,
+        substrate_config: record.substrate_config,
+        genome,
+        seed: record.seed,
+        rng: record.rng,
+        rollout: record.rollout,
+        score: record.score,
+        objective: record.objective,
+        model: record.model,
+        generation: record.generation,
+    })
+}
+
+fn safetensors_bytes(tensors: &[(String, Vec<usize>, &[f32])], path: &Path) -> Result<Vec<u8>> {
+    let raw: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .iter()
+        .map(|(n, s, d)| {
+            (
+                n.clone(),
+                s.clone(),
+                d.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            )
+        })
+        .collect();
+    let views = raw
+        .iter()
+        .map(|(n, s, b)| {
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b)
+                .map(|v| (n.clone(), v))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::Format {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    safetensors::tensor::serialize(views, None).map_err(|e| Error::Format {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn read_f32(
+    st: &safetensors::SafeTensors<'_>,
+    name: &str,
+    path: &Path,
+) -> Result<(Vec<f32>, Vec<usize>)> {
+    let t = st.tensor(name).map_err(|e| Error::Format {
+        path: path.to_path_buf(),
+        message: format!("tensor {name}: {e}"),
+    })?;
+    if t.dtype() != safetensors::Dtype::F32 {
+        return Err(Error::Format {
+            path: path.to_path_buf(),
+            message: format!("tensor {name} is {:?}, expected F32", t.dtype()),
+        });
+    }
+    let v = t
+        .data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    Ok((v, t.shape().to_vec()))
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = File::create(path).map_err(|e| Error::io(path, e))?;
+    f.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    f.sync_all().map_err(|e| Error::io(path, e))
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    // Directory fsync makes the rename durable; not every platform can open a directory.
+    if let Ok(d) = File::open(dir) {
+        d.sync_all().map_err(|e| Error::io(dir, e))?;
+    }
+    Ok(())
+}
+
+/// Temp file, fsync, rename, fsync the directory: the target is either old or new, never torn.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp"));
+    if let Err(e) = write_synced(&tmp, bytes) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+    sync_dir(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+    use crate::SearchRng;
+    use crate::optim::{AnyOptimiser, Optimiser, SepCmaEs, SepCmaEsConfig};
+
+    fn entry(g: u64) -> LogEntry {
+        LogEntry {
+            generation: g,
+            best_fitness: -(g as f32),
+            mean_fitness: 0.5,
+            best_so_far: -(g as f32),
+            sigma: Some(0.1),
+            seconds: HashMap::from([("simulate".to_string(), 0.25)]),
+        }
+    }
+
+    #[test]
+    fn existing_dir_needs_resume_or_force() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("run");
+        let store = RunStore::open(&dir, "a = 1\n", OpenMode::New).unwrap();
+        store.append_log(&entry(0)).unwrap();
+        assert!(matches!(
+            RunStore::open(&dir, "a = 2\n", OpenMode::New),
+            Err(Error::RunExists(_))
+        ));
+        assert_eq!(
+            store.config_toml().unwrap(),
+            "a = 1\n",
+            "refusal touched nothing"
+        );
+        let resumed = RunStore::open(&dir, "a = 2\n", OpenMode::Resume).unwrap();
+        assert_eq!(resumed.config_toml().unwrap(), "a = 1\n");
+        assert_eq!(resumed.read_log().unwrap().len(), 1);
+        let forced = RunStore::open(&dir, "a = 3\n", OpenMode::Force).unwrap();
+        assert_eq!(forced.config_toml().unwrap(), "a = 3\n");
+        assert!(forced.read_log().unwrap().is_empty());
+        assert!(RunStore::open(tmp.path().join("none"), "", OpenMode::Resume).is_err());
+    }
+
+    #[test]
+    fn log_tolerates_partial_last_line_and_truncates() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = RunStore::open(tmp.path().join("r"), "", OpenMode::New).unwrap();
+        for g in 0..4 {
+            store.append_log(&entry(g)).unwrap();
+        }
+        let log = store.dir().join(LOG_FILE);
+        let mut f = OpenOptions::new().append(true).open(&log).unwrap();
+        f.write_all(b"{\"generation\": 4, \"best_fit").unwrap();
+        drop(f);
+        let entries = store.read_log().unwrap();
+        assert_eq!(entries, (0..4).map(entry).collect::<Vec<_>>());
+        store.truncate_log(2).unwrap();
+        assert_eq!(store.read_log().unwrap(), vec![entry(0), entry(1)]);
+        // A broken complete line is an error naming it.
+        fs::write(&log, "{\"generation\": 0}\n{}\n").unwrap();
+        let e = store.read_log().unwrap_err().to_string();
+        assert!(e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn checkpoint_round_trip_keeps_previous_and_reports_corruption() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = RunStore::open(tmp.path().join("r"), "", OpenMode::New).unwrap();
+        assert!(store.load_checkpoint::<AnyOptimiser>().unwrap().is_none());
+        let mut opt = AnyOptimiser::SepCmaEs(
+            SepCmaEs::new(
+                SepCmaEsConfig {
+                    dim: 3,
+                    popsize: 4,
+                    ..Default::default()
+                },
+                SearchRng::from_seed(1),
+            )
+            .unwrap(),
+        );
+        store.save_checkpoint(0, &opt).unwrap();
+        let p = opt.ask().unwrap();
+        opt.tell(&vec![1.0; p.n]).unwrap();
+        store.save_checkpoint(1, &opt).unwrap();
+        let cp = store.load_checkpoint::<AnyOptimiser>().unwrap().unwrap();
+        assert_eq!(cp.generation, 1);
+        assert_eq!(cp.state, opt);
+        let cdir = store.dir().join(CHECKPOINT_DIR);
+        assert!(cdir.join(CHECKPOINT_PREV).is_file());
+        // Corrupt the latest: a clear error, and both files stay as they were.
+        fs::write(cdir.join(CHECKPOINT_FILE), b"{\"format_version\": 1, \"gen").unwrap();
+        let before_prev = fs::read(cdir.join(CHECKPOINT_PREV)).unwrap();
+        let e = store.load_checkpoint::<AnyOptimiser>().unwrap_err();
+        assert!(matches!(e, Error::CorruptCheckpoint { .. }), "{e}");
+        assert!(e.to_string().contains("corrupt checkpoint"), "{e}");
+        assert_eq!(fs::read(cdir.join(CHECKPOINT_PREV)).unwrap(), before_prev);
+        assert_eq!(
+            fs::read(cdir.join(CHECKPOINT_FILE)).unwrap(),
+            b"{\"format_version\": 1, \"gen"
+        );
+        // A state of the wrong kind is also reported, not misread.
+        store.save_checkpoint(2, &vec![1u8, 2]).unwrap();
+        assert!(matches!(
+            store.load_checkpoint::<AnyOptimiser>(),
+            Err(Error::CorruptCheckpoint { .. })
+        ));
+        // With the latest missing (crash between renames), the previous one is used.
+        fs::remove_file(cdir.join(CHECKPOINT_FILE)).unwrap();
+        fs::write(
+            cdir.join(CHECKPOINT_PREV),
+            serde_json::to_vec(&Checkpoint {
+                format_version: FORMAT_VERSION,
+                generation: 1,
+                rng: crate::RNG_NAME.into(),
+                engine_version: ENGINE_VERSION.into(),
+                state: opt.clone(),
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            store
+                .load_checkpoint::<AnyOptimiser>()
+                .unwrap()
+                .unwrap()
+                .state,
+            opt
+        );
+    }
+
+    fn creature(len: usize) -> Creature {
+        Creature {
+            substrate: "lenia".into(),
+            substrate_config: serde_json::json!({"pattern": "5N7KKM"}),
+            genome: (0..len).map(|i| i as f32 * 0.5).collect(),
+            seed: 7,
+            rng: crate::RNG_NAME.into(),
+            rollout: RolloutConfig::default(),
+            score: -0.31,
+            objective: serde_json::json!({"kind": "target", "prompts": ["a caterpillar"]}),
+            model: "clip-vit-b32".into(),
+            generation: Some(12),
+        }
+    }
+
+    #[test]
+    fn creatures_inline_and_external() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = RunStore::open(tmp.path().join("r"), "", OpenMode::New).unwrap();
+        let small = creature(10);
+        let p = store.save_creature("best-000", &small).unwrap();
+        assert_eq!(load_creature(&p).unwrap(), small);
+        let json: serde_json::Value = serde_json::from_slice(&fs::read(&p).unwrap()).unwrap();
+        assert_eq!(json["format_version"], 1);
+        assert!(json["genome"]["inline"].is_array());
+        let big = creature(INLINE_GENOME_MAX + 1);
+        let p = store.save_creature("big", &big).unwrap();
+        assert!(p.with_extension("safetensors").is_file());
+        assert_eq!(load_creature(&p).unwrap(), big);
+        assert_eq!(store.creature_paths().unwrap().len(), 2);
+        assert!(store.save_creature("../escape", &small).is_err());
+        fs::write(&p, b"{\"format_version\": 1}").unwrap();
+        assert!(load_creature(&p).is_err());
+    }
+
+    #[test]
+    fn population_round_trip() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = RunStore::open(tmp.path().join("r"), "", OpenMode::New).unwrap();
+        let pop = Population::new((0..12).map(|i| i as f32).collect(), 4, 3).unwrap();
+        let emb: Vec<f32> = (0..8).map(|i| i as f32 / 8.0).collect();
+        store
+            .save_population(&pop, Some((&emb, 2)), Some(&[1.0, 2.0, 3.0, 4.0]))
+            .unwrap();
+        let (p2, e2) = store.load_population().unwrap();
+        assert_eq!(p2, pop);
+        assert_eq!(e2, Some((emb, 2)));
+        assert!(store.save_population(&pop, None, Some(&[1.0])).is_err());
+    }
+}
