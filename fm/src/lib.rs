@@ -28,7 +28,7 @@ pub mod tokenizer;
 
 pub use cache::CachedModel;
 pub use error::{FmError, Result};
-pub use model::{FoundationModel, open_model};
+pub use model::{FoundationModel, open_model, open_model_in};
 pub use onnx::{OnnxModel, OnnxOptions};
 pub use pixels::{PIXEL_DIM, PixelModel};
 pub use preprocess::{Frame, ImageSpec, Pixels};

@@ -35,23 +35,45 @@ pub trait FoundationModel: Send + Sync {
     fn embed_texts(&self, prompts: &[String]) -> Result<Vec<f32>>;
 }
 
-/// Opens a model from what a user typed: `pixels`, a registry name (e.g. `clip-vit-b32`,
-/// `clip-vit-b32:fp16`, downloaded with `asal models pull`), or a model directory.
+/// Opens a model from what a user typed: `pixels`, a model directory, or a registry name (e.g.
+/// `clip-vit-b32`, `clip-vit-b32-fp16`, `dinov2-base`; downloaded with `asal models pull`) looked up
+/// in the registry configured by the environment (`ASAL_HOME`, `ASAL_HF_MIRROR`).
 pub fn open_model(name_or_dir: &str, options: &OnnxOptions) -> Result<Box<dyn FoundationModel>> {
+    if let Some(m) = open_builtin_or_dir(name_or_dir, options)? {
+        return Ok(m);
+    }
+    open_model_in(
+        &crate::registry::Registry::from_env()?,
+        name_or_dir,
+        options,
+    )
+}
+
+/// As [`open_model`], with registry names resolved in `registry`.
+pub fn open_model_in(
+    registry: &crate::registry::Registry,
+    name_or_dir: &str,
+    options: &OnnxOptions,
+) -> Result<Box<dyn FoundationModel>> {
+    if let Some(m) = open_builtin_or_dir(name_or_dir, options)? {
+        return Ok(m);
+    }
+    let dir = registry.path(name_or_dir)?;
+    let mut model = OnnxModel::open(&dir, options)?;
+    model.set_name(name_or_dir);
+    Ok(Box::new(model))
+}
+
+fn open_builtin_or_dir(
+    name_or_dir: &str,
+    options: &OnnxOptions,
+) -> Result<Option<Box<dyn FoundationModel>>> {
     if name_or_dir == "pixels" {
-        return Ok(Box::new(PixelModel::new()));
+        return Ok(Some(Box::new(PixelModel::new())));
     }
     let path = Path::new(name_or_dir);
     if path.exists() {
-        return Ok(Box::new(OnnxModel::open(path, options)?));
+        return Ok(Some(Box::new(OnnxModel::open(path, options)?)));
     }
-    let registry = crate::registry::Registry::from_env()?;
-    let (dir, entry_options) = registry.local_model(name_or_dir)?;
-    let mut options = options.clone();
-    if options.variant.is_none() {
-        options.variant = entry_options;
-    }
-    let mut model = OnnxModel::open(&dir, &options)?;
-    model.set_name(name_or_dir);
-    Ok(Box::new(model))
+    Ok(None)
 }

@@ -293,11 +293,6 @@ impl Registry {
         Ok(dir)
     }
 
-    /// The folder of a pulled model plus the file variant to load (for [`crate::open_model`]).
-    pub(crate) fn local_model(&self, name: &str) -> Result<(PathBuf, Option<String>)> {
-        Ok((self.path(name)?, None))
-    }
-
     fn agent() -> ureq::Agent {
         ureq::Agent::config_builder()
             .http_status_as_error(false)

@@ -6,8 +6,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use asal_fm::FmError;
 use asal_fm::registry::{ModelEntry, ModelStatus, Registry, sha256_file};
+use asal_fm::{FmError, FoundationModel};
 use sha2::Digest;
 
 const REPO: &str = "test/tiny-model";
@@ -47,18 +47,31 @@ fn model_bytes() -> Vec<u8> {
 }
 
 fn start_server() -> Server {
-    let model = model_bytes();
-    let config = br#"{"model_type": "test"}"#.to_vec();
-    let listing = serde_json::json!([
-        {"type": "file", "path": "config.json", "size": config.len(), "oid": "0123456789abcdef0123456789abcdef01234567"},
-        {"type": "directory", "path": "onnx", "oid": "89abcdef0123456789abcdef0123456789abcdef"},
-        {"type": "file", "path": "onnx/model.onnx", "size": model.len(), "oid": "fedcba9876543210fedcba9876543210fedcba98",
-         "lfs": {"oid": hex(&sha2::Sha256::digest(&model)), "size": model.len(), "pointerSize": 134}},
+    start_server_with(vec![
+        (
+            "config.json".into(),
+            br#"{"model_type": "test"}"#.to_vec(),
+            false,
+        ),
+        ("onnx/model.onnx".into(), model_bytes(), true),
     ])
-    .to_string();
-    let mut files = HashMap::new();
-    files.insert("config.json".to_string(), config);
-    files.insert("onnx/model.onnx".to_string(), model);
+}
+
+/// Serves `files` (path, content, stored in LFS?) as repository `REPO` at revision `main`.
+fn start_server_with(files: Vec<(String, Vec<u8>, bool)>) -> Server {
+    let mut listing = vec![
+        serde_json::json!({"type": "directory", "path": "onnx", "oid": "89abcdef0123456789abcdef0123456789abcdef"}),
+    ];
+    for (path, data, lfs) in &files {
+        // Non-LFS entries carry a git blob id (SHA-1), which is not a content SHA-256.
+        let mut item = serde_json::json!({"type": "file", "path": path, "size": data.len(), "oid": "0123456789abcdef0123456789abcdef01234567"});
+        if *lfs {
+            item["lfs"] = serde_json::json!({"oid": hex(&sha2::Sha256::digest(data)), "size": data.len(), "pointerSize": 134});
+        }
+        listing.push(item);
+    }
+    let listing = serde_json::Value::Array(listing).to_string();
+    let files: HashMap<String, Vec<u8>> = files.into_iter().map(|(p, d, _)| (p, d)).collect();
     let state = Arc::new(Mutex::new(State {
         files,
         listing,
@@ -145,6 +158,69 @@ fn start_server() -> Server {
         }
     });
     Server { base, state }
+}
+
+#[test]
+fn pulled_model_opens_by_name_and_embeds() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let tiny = root.join("../assets/test-models/tiny-clip");
+    let read = |p: std::path::PathBuf| {
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    };
+    let tokenizer = root.join("../../shared/fixtures/clip/tokenizer.json");
+    assert!(
+        tokenizer.is_file(),
+        "shared fixtures missing at {}",
+        tokenizer.display()
+    );
+    let server = start_server_with(vec![
+        (
+            "onnx/vision_model.onnx".into(),
+            read(tiny.join("onnx/vision_model.onnx")),
+            true,
+        ),
+        (
+            "onnx/text_model.onnx".into(),
+            read(tiny.join("onnx/text_model.onnx")),
+            true,
+        ),
+        ("tokenizer.json".into(), read(tokenizer), false),
+        (
+            "preprocessor_config.json".into(),
+            read(tiny.join("preprocessor_config.json")),
+            false,
+        ),
+    ]);
+    let entry = ModelEntry {
+        name: "tiny-clip".into(),
+        repo: REPO.into(),
+        revision: "main".into(),
+        files: [
+            "onnx/vision_model.onnx",
+            "onnx/text_model.onnx",
+            "tokenizer.json",
+            "preprocessor_config.json",
+        ]
+        .map(String::from)
+        .to_vec(),
+        text: true,
+        description: "test".into(),
+    };
+    let home = tempfile::tempdir().unwrap();
+    let reg = Registry::new(home.path(), &server.base, vec![entry]);
+    let err = asal_fm::open_model_in(&reg, "tiny-clip", &Default::default())
+        .err()
+        .unwrap();
+    assert!(
+        matches!(err, FmError::NotDownloaded { .. })
+            && err.to_string().contains("asal models pull tiny-clip"),
+        "{err}"
+    );
+    reg.pull("tiny-clip", &mut no_progress()).unwrap();
+    let model = asal_fm::open_model_in(&reg, "tiny-clip", &Default::default()).unwrap();
+    assert_eq!((model.name(), model.dim()), ("tiny-clip", 16));
+    let t = model.embed_texts(&["a caterpillar".into()]).unwrap();
+    assert!((t.iter().map(|v| v * v).sum::<f32>() - 1.0).abs() < 1e-5);
 }
 
 fn registry(home: &std::path::Path, server: &Server) -> Registry {
