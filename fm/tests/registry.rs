@@ -6,8 +6,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
+use asal_fm::FmError;
 use asal_fm::registry::{ModelEntry, ModelStatus, Registry, sha256_file};
-use asal_fm::{FmError, FoundationModel};
 use sha2::Digest;
 
 const REPO: &str = "test/tiny-model";
