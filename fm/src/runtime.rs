@@ -11,7 +11,7 @@
 //! 3. an importable Python `onnxruntime` (its `capi/` folder);
 //! 4. the system library paths (`LD_LIBRARY_PATH`, the loader's default search).
 //!
-//! Loading happens once per process ([`runtime`]); a failure lists every place tried.
+//! Loading happens once per process ([`runtime_info`]); a failure lists every place tried.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -78,7 +78,8 @@ struct Candidate {
     source: &'static str,
 }
 
-/// Every candidate path, in search order. Folders are expanded to the library file inside them.
+/// The explicit and project-local candidates, in search order. Folders are expanded to the library
+/// file inside them.
 fn candidates() -> Vec<Candidate> {
     let mut out = Vec::new();
     let name = lib_name();
@@ -120,8 +121,19 @@ fn candidates() -> Vec<Candidate> {
             }
         }
     }
+    out
+}
+
+/// The candidates after the project-local ones. Separate so that Python is only started when
+/// nothing nearer worked.
+fn late_candidates() -> Vec<Candidate> {
+    let name = lib_name();
+    let mut out = Vec::new();
     if let Some(dir) = python_onnxruntime_dir() {
-        push_file_or_dir(dir.join("capi"), "python onnxruntime");
+        out.push(Candidate {
+            path: dir.join("capi").join(&name),
+            source: "python onnxruntime",
+        });
     }
     // Last: the bare name, resolved by the system loader (LD_LIBRARY_PATH, ldconfig cache, ...).
     out.push(Candidate {
@@ -172,7 +184,10 @@ fn resolve_versioned(path: &Path) -> Option<PathBuf> {
 
 fn load() -> Result<Runtime> {
     let mut tried = Vec::new();
-    for c in candidates() {
+    for c in candidates()
+        .into_iter()
+        .chain(std::iter::once_with(late_candidates).flatten())
+    {
         let Some(path) = resolve_versioned(&c.path) else {
             tried.push(format!(
                 "  - {} ({}): not found",
@@ -209,6 +224,33 @@ fn load() -> Result<Runtime> {
             }
             Err(e) => tried.push(format!("  - {} ({}): {e}", path.display(), c.source)),
         }
+    }
+    // Also name the places that did not even yield a candidate, so the list is complete.
+    let sources = tried.clone();
+    let named = |s: &str| sources.iter().any(|t| t.contains(s));
+    if !named("(ORT_DYLIB_PATH)") {
+        tried.push("  - ORT_DYLIB_PATH: not set".into());
+    }
+    if !named("(ASAL_ORT_DIR)") {
+        tried.push("  - ASAL_ORT_DIR: not set".into());
+    }
+    if !named("(project install") {
+        tried.push(
+            "  - .ort/lib (scripts/install-onnxruntime.sh): none in the current directory, beside the executable, \
+             or in any of their parent directories"
+                .into(),
+        );
+    }
+    if !named("(python onnxruntime)") {
+        tried.push("  - python onnxruntime: `python3 -c 'import onnxruntime'` failed (set PYTHON to choose the interpreter)".into());
+    }
+    // Keep the search order: the system loader came last.
+    if let Some(i) = tried
+        .iter()
+        .position(|t| t.contains("(system library path)"))
+    {
+        let system = tried.remove(i);
+        tried.push(system);
     }
     Err(FmError::RuntimeNotFound {
         tried: tried.join("\n"),
@@ -364,13 +406,37 @@ mod tests {
 
     #[test]
     fn search_order_ends_with_the_system_loader() {
+        assert_eq!(
+            late_candidates().last().map(|c| c.source),
+            Some("system library path")
+        );
         let c = candidates();
-        assert_eq!(c.last().map(|c| c.source), Some("system library path"));
         // From inside the repository the project-local install folder is always a candidate when it exists.
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ort/lib");
         if root.is_dir() {
             assert!(c.iter().any(|c| c.source.starts_with("project install")));
         }
+    }
+
+    #[test]
+    fn versioned_library_names_resolve_like_the_python_wheel_ships_them() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let name = lib_name();
+        for f in [
+            format!("{name}.1.31.1"),
+            "libonnxruntime_providers_shared.so".to_string(),
+        ] {
+            std::fs::write(tmp.path().join(f), b"").expect("write");
+        }
+        let got = resolve_versioned(&tmp.path().join(&name));
+        assert_eq!(got, Some(tmp.path().join(format!("{name}.1.31.1"))));
+        let empty = tempfile::tempdir().expect("temp dir");
+        assert_eq!(resolve_versioned(&empty.path().join(&name)), None);
+        // A bare name is left to the system loader.
+        assert_eq!(
+            resolve_versioned(Path::new(&name)),
+            Some(PathBuf::from(&name))
+        );
     }
 
     #[test]
