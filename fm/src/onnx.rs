@@ -637,11 +637,12 @@ impl OnnxModel {
             Cow::Owned(px.name.clone()),
             g.float_input(px, vec![n as i64, 3, s, s], nchw.to_vec())?,
         )];
-        // A combined CLIP also wants text: one minimal sequence (start, end) that is ignored.
+        // A combined CLIP also wants text: one minimal sequence that is ignored. Id 0 exists in every
+        // vocabulary, and both argmax and end-token pooling then land on a valid position.
         if let Some(ids) = &g.io.ids {
             inputs.push((
                 Cow::Owned(ids.name.clone()),
-                g.int_input(ids, vec![1, 2], vec![49406, 49407])?,
+                g.int_input(ids, vec![1, 2], vec![0, 0])?,
             ));
         }
         if let Some(mask) = &g.io.mask {
