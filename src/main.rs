@@ -1,1 +1,77 @@
-fn main() {}
+//! `asal`: simulate artificial-life substrates on the GPU (and, as the project grows, search them
+//! with foundation models). Each subcommand is a thin layer over the library crates.
+
+mod bench;
+mod clips;
+mod simulate;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// GPU artificial-life search engine in the spirit of ASAL.
+#[derive(Parser)]
+#[command(name = "asal", version, about, long_about = None)]
+struct Cli {
+    /// Use the GPU adapter whose name contains this text (see `asal info`).
+    #[arg(long, global = true, env = "ASAL_ADAPTER")]
+    adapter: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the GPU adapter, its backend and the limits that bound batch sizes.
+    Info,
+    /// Run a substrate for N steps and write frames (PNG, GIF, WebP) and, optionally, states.
+    Simulate(simulate::Args),
+    /// Measure simulation throughput on this adapter.
+    Bench(bench::Args),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,wgpu_hal=error,wgpu_core=error,naga=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let adapter = cli.adapter.as_deref();
+    match cli.command {
+        Command::Info => info(adapter),
+        Command::Simulate(args) => simulate::run(adapter, &args),
+        Command::Bench(args) => bench::run(adapter, &args),
+    }
+}
+
+fn info(adapter: Option<&str>) -> Result<()> {
+    let gpu = asal_substrates::Gpu::new(adapter)?;
+    let i = gpu.info();
+    let l = gpu.limits();
+    println!("adapter:   {}", i.name);
+    println!("backend:   {:?}", i.backend);
+    println!("type:      {:?}", i.device_type);
+    println!("driver:    {} {}", i.driver, i.driver_info);
+    println!("limits:");
+    println!("  max buffer size:              {} MiB", l.max_buffer_size >> 20);
+    println!("  max storage binding:          {} MiB", l.max_storage_buffer_binding_size >> 20);
+    println!("  max workgroups per dimension: {}", l.max_workgroups_per_dimension);
+    println!("  workgroup shared memory:      {} KiB", l.max_workgroup_storage_size >> 10);
+    println!("  invocations per workgroup:    {}", l.max_invocations_per_workgroup);
+    println!("substrates: {}", asal_substrates::SUBSTRATES.join(", "));
+    Ok(())
+}
