@@ -20,8 +20,14 @@ impl Clip<'_> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         for (i, frame) in self.frames.iter().enumerate() {
             let path = dir.join(format!("frame_{i:05}.png"));
-            image::save_buffer(&path, frame, self.size, self.size, image::ExtendedColorType::Rgba8)
-                .with_context(|| format!("writing {}", path.display()))?;
+            image::save_buffer(
+                &path,
+                frame,
+                self.size,
+                self.size,
+                image::ExtendedColorType::Rgba8,
+            )
+            .with_context(|| format!("writing {}", path.display()))?;
         }
         Ok(())
     }
@@ -31,8 +37,11 @@ impl Clip<'_> {
         let size = u16::try_from(self.size).context("GIF frames must be at most 65535 px")?;
         let mut bytes = Vec::new();
         {
-            let mut encoder = gif::Encoder::new(&mut bytes, size, size, &[]).context("starting GIF")?;
-            encoder.set_repeat(gif::Repeat::Infinite).context("GIF loop")?;
+            let mut encoder =
+                gif::Encoder::new(&mut bytes, size, size, &[]).context("starting GIF")?;
+            encoder
+                .set_repeat(gif::Repeat::Infinite)
+                .context("GIF loop")?;
             // GIF delays are in 1/100 s; keep the average rate right by carrying the remainder.
             let mut carried = 0u32;
             for frame in &self.frames {
@@ -55,8 +64,9 @@ impl Clip<'_> {
             Some(q) => webp_animation::EncodingConfig::new_lossy(q),
             None => webp_animation::EncodingConfig::default(),
         });
-        let mut encoder = webp_animation::Encoder::new_with_options((self.size, self.size), options)
-            .map_err(|e| anyhow::anyhow!("starting WebP: {e:?}"))?;
+        let mut encoder =
+            webp_animation::Encoder::new_with_options((self.size, self.size), options)
+                .map_err(|e| anyhow::anyhow!("starting WebP: {e:?}"))?;
         let frame_ms = 1000.0 / f64::from(self.fps.max(1));
         for (i, frame) in self.frames.iter().enumerate() {
             encoder
@@ -64,11 +74,14 @@ impl Clip<'_> {
                 .map_err(|e| anyhow::anyhow!("WebP frame {i}: {e:?}"))?;
         }
         let end = (self.frames.len() as f64 * frame_ms).round() as i32;
-        let data = encoder.finalize(end).map_err(|e| anyhow::anyhow!("finishing WebP: {e:?}"))?;
+        let data = encoder
+            .finalize(end)
+            .map_err(|e| anyhow::anyhow!("finishing WebP: {e:?}"))?;
         write_file(path, &data)
     }
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    asal_substrates::tensors::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))
+    asal_substrates::tensors::write_atomic(path, bytes)
+        .with_context(|| format!("writing {}", path.display()))
 }

@@ -26,7 +26,7 @@ enum Command {
     /// Show the GPU adapter, its backend and the limits that bound batch sizes.
     Info,
     /// Run a substrate for N steps and write frames (PNG, GIF, WebP) and, optionally, states.
-    Simulate(simulate::Args),
+    Simulate(Box<simulate::Args>),
     /// Measure simulation throughput on this adapter.
     Bench(bench::Args),
 }
@@ -34,8 +34,9 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,wgpu_hal=error,wgpu_core=error,naga=warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,wgpu_hal=error,wgpu_core=error,naga=warn")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -67,11 +68,26 @@ fn info(adapter: Option<&str>) -> Result<()> {
     println!("type:      {:?}", i.device_type);
     println!("driver:    {} {}", i.driver, i.driver_info);
     println!("limits:");
-    println!("  max buffer size:              {} MiB", l.max_buffer_size >> 20);
-    println!("  max storage binding:          {} MiB", l.max_storage_buffer_binding_size >> 20);
-    println!("  max workgroups per dimension: {}", l.max_workgroups_per_dimension);
-    println!("  workgroup shared memory:      {} KiB", l.max_workgroup_storage_size >> 10);
-    println!("  invocations per workgroup:    {}", l.max_invocations_per_workgroup);
+    println!(
+        "  max buffer size:              {} MiB",
+        l.max_buffer_size >> 20
+    );
+    println!(
+        "  max storage binding:          {} MiB",
+        l.max_storage_buffer_binding_size >> 20
+    );
+    println!(
+        "  max workgroups per dimension: {}",
+        l.max_workgroups_per_dimension
+    );
+    println!(
+        "  workgroup shared memory:      {} KiB",
+        l.max_workgroup_storage_size >> 10
+    );
+    println!(
+        "  invocations per workgroup:    {}",
+        l.max_invocations_per_workgroup
+    );
     println!("substrates: {}", asal_substrates::SUBSTRATES.join(", "));
     Ok(())
 }

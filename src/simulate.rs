@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail, ensure};
 use asal_substrates::creature::{self, Creature};
 use asal_substrates::gol::Rule;
-use asal_substrates::substrate::{FrameSchedule, FrameTimes, Init, RolloutSpec, Substrate, rollout};
+use asal_substrates::substrate::{
+    FrameSchedule, FrameTimes, Init, RolloutSpec, Substrate, rollout,
+};
 use asal_substrates::tensors::{Tensor, TensorData, TensorFile, write_tensors};
 use asal_substrates::{Gpu, canonical_name};
 
@@ -108,14 +110,25 @@ fn resolve(args: &Args) -> Result<Job> {
         }
         (Some(c), None) => canonical_name(&c.substrate)?,
         (None, Some(s)) => canonical_name(s)?,
-        (None, None) => bail!("say what to simulate: --substrate gol|lenia, or --creature FILE.json"),
+        (None, None) => {
+            bail!("say what to simulate: --substrate gol|lenia, or --creature FILE.json")
+        }
     };
     if name != "gol" {
-        for (flag, given) in [("--rule", args.rule.is_some()), ("--pattern", args.pattern.is_some()), ("--p0", args.p0.is_some())] {
-            ensure!(!given, "{flag} applies to Life-like rules (--substrate gol), not `{name}`");
+        for (flag, given) in [
+            ("--rule", args.rule.is_some()),
+            ("--pattern", args.pattern.is_some()),
+            ("--p0", args.p0.is_some()),
+        ] {
+            ensure!(
+                !given,
+                "{flag} applies to Life-like rules (--substrate gol), not `{name}`"
+            );
         }
     }
-    let mut config = creature.as_ref().map_or(serde_json::Value::Null, |c| c.config.clone());
+    let mut config = creature
+        .as_ref()
+        .map_or(serde_json::Value::Null, |c| c.config.clone());
     if name == "lenia" && config.is_null() {
         let base: Creature = serde_json::from_str(asal_substrates::lenia::AQUARIUM_5N7KKM)?;
         config = base.config;
@@ -130,15 +143,20 @@ fn resolve(args: &Args) -> Result<Job> {
         config["p0"] = p0.into();
     }
     if let Some(path) = &args.pattern {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading pattern {}", path.display()))?;
-        asal_substrates::gol::Pattern::parse_rle(&text).with_context(|| format!("pattern {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading pattern {}", path.display()))?;
+        asal_substrates::gol::Pattern::parse_rle(&text)
+            .with_context(|| format!("pattern {}", path.display()))?;
         config["pattern_rle"] = text.into();
     }
     let substrate = creature::build(name, &config)?;
     let d = substrate.genome().dim();
 
     let (genomes, worlds) = if let Some(path) = &args.params {
-        ensure!(args.rule.is_none(), "give either --rule or --params, not both");
+        ensure!(
+            args.rule.is_none(),
+            "give either --rule or --params, not both"
+        );
         read_params(path, d)?
     } else if let Some(rule) = &args.rule {
         (vec![Rule::parse(rule)?.code() as f32], 1)
@@ -162,7 +180,13 @@ fn resolve(args: &Args) -> Result<Job> {
         .steps
         .or(creature.as_ref().and_then(|c| c.steps))
         .unwrap_or_else(|| substrate.default_steps());
-    Ok(Job { substrate, genomes, worlds, init, steps })
+    Ok(Job {
+        substrate,
+        genomes,
+        worlds,
+        init,
+        steps,
+    })
 }
 
 /// Reads tensor `params` ([d] or [n, d]) from a safetensors file.
@@ -170,13 +194,20 @@ fn read_params(path: &Path, d: usize) -> Result<(Vec<f32>, usize)> {
     let file = TensorFile::read(path)?;
     let t = file.get("params")?;
     let TensorData::F32(values) = &t.data else {
-        bail!("{}: tensor `params` must be float32 (F32), got {:?}", path.display(), t.data_type_name());
+        bail!(
+            "{}: tensor `params` must be float32 (F32), got {:?}",
+            path.display(),
+            t.data_type_name()
+        );
     };
     let worlds = match t.shape.as_slice() {
         [n] if *n == d => 1,
         [n, k] if *k == d && *n > 0 => *n,
         // The original stores Life rules as a scalar int; accept a [1] float too.
-        other => bail!("{}: tensor `params` has shape {other:?}; this substrate needs [{d}] or [n, {d}]", path.display()),
+        other => bail!(
+            "{}: tensor `params` has shape {other:?}; this substrate needs [{d}] or [n, {d}]",
+            path.display()
+        ),
     };
     Ok((values.clone(), worlds))
 }
@@ -200,15 +231,25 @@ fn frame_steps(args: &Args, steps: u32) -> Result<Vec<u32>> {
         FrameTimes::Steps(args.frame_steps.clone())
     } else {
         let k = args.frames.unwrap_or_else(|| (steps + 1).min(128)).max(1);
-        ensure!(k <= steps + 1, "--frames {k}: at most one frame per step ({} for {steps} steps)", steps + 1);
+        ensure!(
+            k <= steps + 1,
+            "--frames {k}: at most one frame per step ({} for {steps} steps)",
+            steps + 1
+        );
         let spaced = if k == 1 {
             vec![steps]
         } else {
-            (0..k).map(|j| ((u64::from(j) * u64::from(steps)) / u64::from(k - 1)) as u32).collect()
+            (0..k)
+                .map(|j| ((u64::from(j) * u64::from(steps)) / u64::from(k - 1)) as u32)
+                .collect()
         };
         FrameTimes::Steps(spaced)
     };
-    Ok(FrameSchedule { times, both_parities: args.both_parities }.resolve(steps)?)
+    Ok(FrameSchedule {
+        times,
+        both_parities: args.both_parities,
+    }
+    .resolve(steps)?)
 }
 
 /// Runs `asal simulate`.
@@ -224,23 +265,45 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         args.dump_states.is_empty() || states_file,
         "--dump-states writes a safetensors file: give --out FILE.safetensors (clips can go to --clips DIR)"
     );
-    let clip_dir = if states_file { args.clips.clone() } else { Some(args.out.clone()) };
-    let frame_steps = if clip_dir.is_some() { frame_steps(args, job.steps)? } else { Vec::new() };
+    let clip_dir = if states_file {
+        args.clips.clone()
+    } else {
+        Some(args.out.clone())
+    };
+    let frame_steps = if clip_dir.is_some() {
+        frame_steps(args, job.steps)?
+    } else {
+        Vec::new()
+    };
     let mut dump = args.dump_states.clone();
     dump.sort_unstable();
     dump.dedup();
 
     let gpu = Gpu::new(adapter)?;
     tracing::info!("simulating on {}", gpu.describe());
-    let spec = RolloutSpec { steps: job.steps, frame_steps: frame_steps.clone(), frame_size: args.frame_size, dump_steps: dump };
+    let spec = RolloutSpec {
+        steps: job.steps,
+        frame_steps: frame_steps.clone(),
+        frame_size: args.frame_size,
+        dump_steps: dump,
+    };
     let bar = indicatif::ProgressBar::new(u64::from(job.steps) * job.worlds as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} world-steps ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} world-steps ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_message(format!("{} × {}", job.substrate.name(), job.worlds));
     let start = std::time::Instant::now();
-    let out = rollout(&gpu, job.substrate.as_ref(), &job.genomes, &job.init, &spec, &mut |n| bar.inc(n))?;
+    let out = rollout(
+        &gpu,
+        job.substrate.as_ref(),
+        &job.genomes,
+        &job.init,
+        &spec,
+        &mut |n| bar.inc(n),
+    )?;
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     println!(
@@ -254,7 +317,7 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
     if states_file {
         let mut tensors = BTreeMap::new();
         for (t, states) in &out.states {
-            for (field, _) in &states[0] {
+            for field in states[0].keys() {
                 let name = format!("state{t}.{field}");
                 let tensor = if job.worlds == 1 {
                     states[0][field].clone()
@@ -271,10 +334,21 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         let frame_bytes = (args.frame_size as usize).pow(2) * 4;
         let per_world = frame_steps.len() * frame_bytes;
         for w in 0..job.worlds {
-            let world_dir = if job.worlds == 1 { dir.clone() } else { dir.join(format!("world_{w:03}")) };
-            std::fs::create_dir_all(&world_dir).with_context(|| format!("creating {}", world_dir.display()))?;
-            let frames = out.frames[w * per_world..(w + 1) * per_world].chunks_exact(frame_bytes).collect();
-            let clip = Clip { size: args.frame_size, frames, fps: args.fps };
+            let world_dir = if job.worlds == 1 {
+                dir.clone()
+            } else {
+                dir.join(format!("world_{w:03}"))
+            };
+            std::fs::create_dir_all(&world_dir)
+                .with_context(|| format!("creating {}", world_dir.display()))?;
+            let frames = out.frames[w * per_world..(w + 1) * per_world]
+                .chunks_exact(frame_bytes)
+                .collect();
+            let clip = Clip {
+                size: args.frame_size,
+                frames,
+                fps: args.fps,
+            };
             for format in &args.formats {
                 match format {
                     Format::Png => clip.write_pngs(&world_dir.join("frames"))?,
@@ -283,7 +357,12 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
                 }
             }
         }
-        println!("{} frame(s) per world (steps {}) → {}", frame_steps.len(), summarize(&frame_steps), dir.display());
+        println!(
+            "{} frame(s) per world (steps {}) → {}",
+            frame_steps.len(),
+            summarize(&frame_steps),
+            dir.display()
+        );
     }
     Ok(())
 }
@@ -295,7 +374,9 @@ fn stack<'a>(tensors: impl Iterator<Item = &'a Tensor>) -> Tensor {
     shape.extend(&tensors[0].shape);
     let data = match &tensors[0].data {
         TensorData::F32(_) => TensorData::F32(tensors.iter().flat_map(|t| t.to_f32()).collect()),
-        TensorData::I32(_) | TensorData::U8(_) => TensorData::I32(tensors.iter().flat_map(|t| t.to_i32()).collect()),
+        TensorData::I32(_) | TensorData::U8(_) => {
+            TensorData::I32(tensors.iter().flat_map(|t| t.to_i32()).collect())
+        }
     };
     Tensor { shape, data }
 }
@@ -305,6 +386,10 @@ fn summarize(steps: &[u32]) -> String {
         [] => "none".into(),
         [one] => one.to_string(),
         [first, .., last] if steps.len() > 6 => format!("{first}..{last}"),
-        _ => steps.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+        _ => steps
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
     }
 }

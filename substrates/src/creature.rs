@@ -62,12 +62,18 @@ impl Creature {
         let creature: Creature = serde_json::from_str(&text)
             .map_err(|e| Error::file(path, format!("not a creature file: {e}")))?;
         if creature.format != FORMAT {
-            return Err(Error::file(path, format!("`format` is `{}`, expected `{FORMAT}`", creature.format)));
+            return Err(Error::file(
+                path,
+                format!("`format` is `{}`, expected `{FORMAT}`", creature.format),
+            ));
         }
         if creature.version > VERSION {
             return Err(Error::file(
                 path,
-                format!("format version {} is newer than this build reads ({VERSION}); upgrade asal", creature.version),
+                format!(
+                    "format version {} is newer than this build reads ({VERSION}); upgrade asal",
+                    creature.version
+                ),
             ));
         }
         Ok(creature)
@@ -80,7 +86,10 @@ impl Creature {
 
     /// The genome, or the base genome of zeros.
     pub fn genome_for(&self, substrate: &dyn Substrate) -> Result<Vec<f32>> {
-        let genome = self.genome.clone().unwrap_or_else(|| vec![0.0; substrate.genome().dim()]);
+        let genome = self
+            .genome
+            .clone()
+            .unwrap_or_else(|| vec![0.0; substrate.genome().dim()]);
         substrate.genome().validate(&genome)?;
         Ok(genome)
     }
@@ -103,16 +112,27 @@ pub struct GolSettings {
 
 /// Builds a substrate from its canonical or alias name and its settings (JSON; `null` for defaults).
 pub fn build(name: &str, config: &serde_json::Value) -> Result<Box<dyn Substrate>> {
-    let config = if config.is_null() { &serde_json::Value::Object(Default::default()) } else { config };
+    let config = if config.is_null() {
+        &serde_json::Value::Object(Default::default())
+    } else {
+        config
+    };
     match crate::canonical_name(name)? {
         "gol" => {
-            let s: GolSettings = serde_json::from_value(config.clone())
-                .map_err(|e| Error::invalid("gol config", format!("{e}; valid fields: size, p0, pattern_rle")))?;
+            let s: GolSettings = serde_json::from_value(config.clone()).map_err(|e| {
+                Error::invalid(
+                    "gol config",
+                    format!("{e}; valid fields: size, p0, pattern_rle"),
+                )
+            })?;
             let start = match s.pattern_rle {
                 Some(rle) => GolStart::Pattern(Pattern::parse_rle(&rle)?),
                 None => GolStart::Soup { p0: s.p0 },
             };
-            Ok(Box::new(Gol::new(GolConfig { size: s.size.unwrap_or(64), start })?))
+            Ok(Box::new(Gol::new(GolConfig {
+                size: s.size.unwrap_or(64),
+                start,
+            })?))
         }
         "lenia" => {
             if config.as_object().is_some_and(serde_json::Map::is_empty) {
@@ -126,7 +146,10 @@ pub fn build(name: &str, config: &serde_json::Value) -> Result<Box<dyn Substrate
             })?;
             Ok(Box::new(Lenia::new(c)?))
         }
-        other => Err(Error::UnknownSubstrate { name: other.into(), valid: crate::SUBSTRATES.join(", ") }),
+        other => Err(Error::UnknownSubstrate {
+            name: other.into(),
+            valid: crate::SUBSTRATES.join(", "),
+        }),
     }
 }
 
@@ -146,9 +169,18 @@ mod tests {
 
     #[test]
     fn bad_configs_name_the_field() {
-        let err = build("gol", &serde_json::json!({"sise": 64})).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("sise") && err.contains("valid fields"), "{err}");
-        let err = build("boids2", &serde_json::Value::Null).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = build("gol", &serde_json::json!({"sise": 64}))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("sise") && err.contains("valid fields"),
+            "{err}"
+        );
+        let err = build("boids2", &serde_json::Value::Null)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("unknown substrate"), "{err}");
     }
 }

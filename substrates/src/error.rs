@@ -26,7 +26,9 @@ pub enum Error {
         source: wgpu::RequestDeviceError,
     },
     /// The GPU did not finish in time.
-    #[error("the GPU did not finish within {seconds} s ({what}); the driver may be hung or the batch too large")]
+    #[error(
+        "the GPU did not finish within {seconds} s ({what}); the driver may be hung or the batch too large"
+    )]
     Timeout {
         /// What was being waited for.
         what: &'static str,

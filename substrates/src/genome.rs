@@ -73,7 +73,10 @@ impl Decoded {
     /// The values of block `name`.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&[f32]> {
-        self.blocks.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice())
+        self.blocks
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
     }
 }
 
@@ -172,7 +175,7 @@ impl GenomeSpec {
     /// Validates a batch of genomes stored row after row.
     pub fn validate_batch(&self, genomes: &[f32]) -> Result<usize> {
         let d = self.dim();
-        if d == 0 || genomes.len() % d != 0 || genomes.is_empty() {
+        if d == 0 || !genomes.len().is_multiple_of(d) || genomes.is_empty() {
             return Err(Error::Genome {
                 substrate: self.substrate.clone(),
                 message: format!(

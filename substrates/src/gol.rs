@@ -37,7 +37,9 @@ impl Rule {
         } else {
             Err(Error::invalid(
                 "rule",
-                format!("{code} is outside [0, 262144); a Life-like rule is an 18-bit integer (B3/S23 = 6152)"),
+                format!(
+                    "{code} is outside [0, 262144); a Life-like rule is an 18-bit integer (B3/S23 = 6152)"
+                ),
             ))
         }
     }
@@ -61,7 +63,9 @@ impl Rule {
         let bad = |why: &str| {
             Error::invalid(
                 "rule",
-                format!("`{text}`: {why}; write B/S notation like `B3/S23` (counts 0-8) or an integer in [0, 262144)"),
+                format!(
+                    "`{text}`: {why}; write B/S notation like `B3/S23` (counts 0-8) or an integer in [0, 262144)"
+                ),
             )
         };
         if t.is_empty() {
@@ -123,8 +127,14 @@ impl Rule {
 impl fmt::Display for Rule {
     /// Golly's B/S notation, e.g. `B3/S23`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b: String = (0..9).filter(|&n| self.births(n)).map(|n| char::from(b'0' + n as u8)).collect();
-        let s: String = (0..9).filter(|&n| self.survives(n)).map(|n| char::from(b'0' + n as u8)).collect();
+        let b: String = (0..9)
+            .filter(|&n| self.births(n))
+            .map(|n| char::from(b'0' + n as u8))
+            .collect();
+        let s: String = (0..9)
+            .filter(|&n| self.survives(n))
+            .map(|n| char::from(b'0' + n as u8))
+            .collect();
         write!(f, "B{b}/S{s}")
     }
 }
@@ -166,12 +176,23 @@ impl Pattern {
                 header_seen = true;
                 for part in line.split(',') {
                     let Some((k, v)) = part.split_once('=') else {
-                        return Err(Error::invalid("RLE header", format!("`{part}` is not `key = value`")));
+                        return Err(Error::invalid(
+                            "RLE header",
+                            format!("`{part}` is not `key = value`"),
+                        ));
                     };
                     let v = v.trim();
                     match k.trim() {
-                        "x" => width = v.parse().map_err(|_| Error::invalid("RLE header", format!("x = `{v}`")))?,
-                        "y" => height = v.parse().map_err(|_| Error::invalid("RLE header", format!("y = `{v}`")))?,
+                        "x" => {
+                            width = v
+                                .parse()
+                                .map_err(|_| Error::invalid("RLE header", format!("x = `{v}`")))?
+                        }
+                        "y" => {
+                            height = v
+                                .parse()
+                                .map_err(|_| Error::invalid("RLE header", format!("y = `{v}`")))?
+                        }
                         "rule" => rule = Some(Rule::parse(v)?),
                         _ => {}
                     }
@@ -181,7 +202,10 @@ impl Pattern {
             body.push_str(line);
         }
         if !header_seen {
-            return Err(Error::invalid("RLE", "missing the `x = <cols>, y = <rows>` header line"));
+            return Err(Error::invalid(
+                "RLE",
+                "missing the `x = <cols>, y = <rows>` header line",
+            ));
         }
         let mut rows: Vec<Vec<bool>> = vec![Vec::new()];
         let mut count = String::new();
@@ -203,7 +227,9 @@ impl Pattern {
                 '0'..='9' => count.push(c),
                 'b' | '.' => {
                     let n = run()?;
-                    rows.last_mut().map(|r| r.extend(std::iter::repeat_n(false, n)));
+                    if let Some(r) = rows.last_mut() {
+                        r.extend(std::iter::repeat_n(false, n));
+                    }
                     count.clear();
                 }
                 '$' => {
@@ -216,11 +242,18 @@ impl Pattern {
                 '!' => ended = true,
                 c if c.is_ascii_alphabetic() => {
                     let n = run()?;
-                    rows.last_mut().map(|r| r.extend(std::iter::repeat_n(true, n)));
+                    if let Some(r) = rows.last_mut() {
+                        r.extend(std::iter::repeat_n(true, n));
+                    }
                     count.clear();
                 }
                 c if c.is_whitespace() => {}
-                other => return Err(Error::invalid("RLE", format!("unexpected character `{other}`"))),
+                other => {
+                    return Err(Error::invalid(
+                        "RLE",
+                        format!("unexpected character `{other}`"),
+                    ));
+                }
             }
         }
         if !ended {
@@ -259,7 +292,10 @@ impl Pattern {
         if self.width > size || self.height > size {
             return Err(Error::invalid(
                 "pattern",
-                format!("{}×{} cells do not fit a {size}² grid", self.width, self.height),
+                format!(
+                    "{}×{} cells do not fit a {size}² grid",
+                    self.width, self.height
+                ),
             ));
         }
         let (oy, ox) = ((size - self.height) / 2, (size - self.width) / 2);
@@ -336,7 +372,7 @@ pub struct GolParams {
 impl Gol {
     /// A Life-like substrate with these settings.
     pub fn new(config: GolConfig) -> Result<Self> {
-        if config.size < 32 || config.size % 32 != 0 || config.size > 65_536 {
+        if config.size < 32 || !config.size.is_multiple_of(32) || config.size > 65_536 {
             return Err(Error::invalid(
                 "grid size",
                 format!(
@@ -347,7 +383,10 @@ impl Gol {
         }
         match &config.start {
             GolStart::Soup { p0: Some(p) } if !(0.0..=1.0).contains(p) => {
-                return Err(Error::invalid("p0", format!("{p}: an alive probability must be in [0, 1]")));
+                return Err(Error::invalid(
+                    "p0",
+                    format!("{p}: an alive probability must be in [0, 1]"),
+                ));
             }
             GolStart::Pattern(p) => {
                 p.centred_grid(config.size as usize)?;
@@ -388,9 +427,10 @@ impl Gol {
         let n = self.config.size as usize;
         match (init, &self.config.start) {
             (Init::States(states), _) => {
-                let state = states.get(world as usize).or(states.first()).ok_or_else(|| {
-                    Error::invalid("initial states", "no state given")
-                })?;
+                let state = states
+                    .get(world as usize)
+                    .or(states.first())
+                    .ok_or_else(|| Error::invalid("initial states", "no state given"))?;
                 grid_from_state(state, n)
             }
             (Init::Seed(_), GolStart::Pattern(p)) => p.centred_grid(n),
@@ -405,18 +445,27 @@ impl Gol {
 }
 
 fn grid_from_state(state: &State, n: usize) -> Result<Vec<u8>> {
-    let t = state
-        .get("grid")
-        .ok_or_else(|| Error::invalid("initial state", "a Life state needs a `grid` tensor ([size, size], 0/1)"))?;
+    let t = state.get("grid").ok_or_else(|| {
+        Error::invalid(
+            "initial state",
+            "a Life state needs a `grid` tensor ([size, size], 0/1)",
+        )
+    })?;
     if t.shape != [n, n] {
         return Err(Error::invalid(
             "initial state",
-            format!("`grid` has shape {:?}; this substrate needs [{n}, {n}]", t.shape),
+            format!(
+                "`grid` has shape {:?}; this substrate needs [{n}, {n}]",
+                t.shape
+            ),
         ));
     }
     let values = t.to_i32();
     if let Some(v) = values.iter().find(|&&v| v != 0 && v != 1) {
-        return Err(Error::invalid("initial state", format!("`grid` holds {v}; cells must be 0 or 1")));
+        return Err(Error::invalid(
+            "initial state",
+            format!("`grid` holds {v}; cells must be 0 or 1"),
+        ));
     }
     Ok(values.into_iter().map(|v| v as u8).collect())
 }
@@ -425,7 +474,11 @@ fn grid_from_state(state: &State, n: usize) -> Result<Vec<u8>> {
 #[must_use]
 pub fn pack(grid: &[u8]) -> Vec<u32> {
     grid.chunks_exact(32)
-        .map(|c| c.iter().enumerate().fold(0u32, |acc, (i, &v)| acc | (u32::from(v & 1) << i)))
+        .map(|c| {
+            c.iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &v)| acc | (u32::from(v & 1) << i))
+        })
         .collect()
 }
 
@@ -456,7 +509,13 @@ impl Substrate for Gol {
         self.words_per_world() * 4 * 2 + 4
     }
 
-    fn create_batch(&self, gpu: &Gpu, genomes: &[f32], init: &Init, first_world: u32) -> Result<Box<dyn WorldBatch>> {
+    fn create_batch(
+        &self,
+        gpu: &Gpu,
+        genomes: &[f32],
+        init: &Init,
+        first_world: u32,
+    ) -> Result<Box<dyn WorldBatch>> {
         let worlds = self.genome.validate_batch(genomes)? as u32;
         let rules: Vec<u32> = genomes.iter().map(|&g| g as u32).collect();
         let seed = match init {
@@ -484,9 +543,20 @@ impl Substrate for Gol {
                 ),
             ));
         }
-        let uniform = gpu.storage_buffer("gol params", bytemuck::bytes_of(&params), wgpu::BufferUsages::UNIFORM);
-        let rules = gpu.storage_buffer("gol rules", bytemuck::cast_slice(&rules), wgpu::BufferUsages::empty());
-        let grids = [gpu.storage_zeroed("gol grid a", grid_bytes), gpu.storage_zeroed("gol grid b", grid_bytes)];
+        let uniform = gpu.storage_buffer(
+            "gol params",
+            bytemuck::bytes_of(&params),
+            wgpu::BufferUsages::UNIFORM,
+        );
+        let rules = gpu.storage_buffer(
+            "gol rules",
+            bytemuck::cast_slice(&rules),
+            wgpu::BufferUsages::empty(),
+        );
+        let grids = [
+            gpu.storage_zeroed("gol grid a", grid_bytes),
+            gpu.storage_zeroed("gol grid b", grid_bytes),
+        ];
         let pipelines = shaders::gol_pipelines(gpu);
         let step_groups = [0, 1].map(|i| {
             gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -510,7 +580,10 @@ impl Substrate for Gol {
             pipelines,
         };
         // Initial states: drawn on the GPU from the hash, or uploaded.
-        let soup = matches!((init, &self.config.start), (Init::Seed(_), GolStart::Soup { .. }));
+        let soup = matches!(
+            (init, &self.config.start),
+            (Init::Seed(_), GolStart::Soup { .. })
+        );
         if soup {
             let mut encoder = gpu.device.create_command_encoder(&Default::default());
             let bind = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -527,18 +600,32 @@ impl Substrate for Gol {
             }
             gpu.queue.submit([encoder.finish()]);
         } else {
-            let mut words = Vec::with_capacity((self.words_per_world() * u64::from(worlds)) as usize);
+            let mut words =
+                Vec::with_capacity((self.words_per_world() * u64::from(worlds)) as usize);
             for w in 0..worlds {
                 words.extend(pack(&self.initial_grid(init, w)?));
             }
-            gpu.queue.write_buffer(&batch.grids[0], 0, bytemuck::cast_slice(&words));
+            gpu.queue
+                .write_buffer(&batch.grids[0], 0, bytemuck::cast_slice(&words));
         }
         Ok(Box::new(batch))
     }
 
-    fn cpu_rollout(&self, genome: &[f32], init: &Init, world: u32, steps: &[u32]) -> Result<Vec<State>> {
+    fn cpu_rollout(
+        &self,
+        genome: &[f32],
+        init: &Init,
+        world: u32,
+        steps: &[u32],
+    ) -> Result<Vec<State>> {
         let decoded = self.genome.decode(genome)?;
-        let rule = Rule(decoded.get("rule").and_then(|v| v.first()).copied().unwrap_or(0.0) as u32);
+        let rule = Rule(
+            decoded
+                .get("rule")
+                .and_then(|v| v.first())
+                .copied()
+                .unwrap_or(0.0) as u32,
+        );
         let n = self.config.size as usize;
         let mut grid = self.initial_grid(init, world)?;
         let mut out = Vec::with_capacity(steps.len());
@@ -557,7 +644,10 @@ impl Substrate for Gol {
 
 fn grid_state(grid: &[u8], n: usize) -> State {
     let mut s = State::new();
-    s.insert("grid".into(), Tensor::i32(&[n, n], grid.iter().map(|&v| i32::from(v)).collect()));
+    s.insert(
+        "grid".into(),
+        Tensor::i32(&[n, n], grid.iter().map(|&v| i32::from(v)).collect()),
+    );
     s
 }
 
@@ -585,7 +675,11 @@ impl GolBatch {
         let words = self.params.size * self.params.words_per_row;
         let groups = words.div_ceil(64);
         let max = self.gpu.limits().max_workgroups_per_dimension;
-        if groups <= max { (groups, 1) } else { (max, groups.div_ceil(max)) }
+        if groups <= max {
+            (groups, 1)
+        } else {
+            (max, groups.div_ceil(max))
+        }
     }
 }
 
@@ -605,16 +699,19 @@ impl WorldBatch for GolBatch {
     }
 
     fn encode_render(&self, encoder: &mut wgpu::CommandEncoder, target: &FrameTarget, slot: u32) {
-        let bind = self.gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("gol render"),
-            layout: &self.pipelines.render.get_bind_group_layout(0),
-            entries: &[
-                entry(0, &self.uniform),
-                entry(1, target.slot_params(slot)),
-                entry(2, &self.grids[self.current]),
-                entry(3, &target.buffer),
-            ],
-        });
+        let bind = self
+            .gpu
+            .device
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("gol render"),
+                layout: &self.pipelines.render.get_bind_group_layout(0),
+                entries: &[
+                    entry(0, &self.uniform),
+                    entry(1, target.slot_params(slot)),
+                    entry(2, &self.grids[self.current]),
+                    entry(3, &target.buffer),
+                ],
+            });
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&self.pipelines.render);
         pass.set_bind_group(0, &bind, &[]);
@@ -623,7 +720,12 @@ impl WorldBatch for GolBatch {
     }
 
     fn read_states(&self, gpu: &Gpu) -> Result<Vec<State>> {
-        let bytes = gpu.read_buffer(None, &self.grids[self.current], 0, self.grids[self.current].size())?;
+        let bytes = gpu.read_buffer(
+            None,
+            &self.grids[self.current],
+            0,
+            self.grids[self.current].size(),
+        )?;
         let words: &[u32] = bytemuck::cast_slice(&bytes);
         let n = self.params.size as usize;
         let per_world = n * n / 32;
@@ -675,7 +777,10 @@ mod tests {
     #[test]
     fn bad_rules_say_what_is_valid() {
         for bad in ["", "B9/S23", "B3/S2x", "262144", "-1", "hello", "B33/S2"] {
-            let err = Rule::parse(bad).err().map(|e| e.to_string()).unwrap_or_default();
+            let err = Rule::parse(bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             assert!(err.contains("B3/S23"), "`{bad}` gave `{err}`");
         }
         assert!(Rule::from_code(1 << 18).is_err());
@@ -686,7 +791,9 @@ mod tests {
         let p = Pattern::parse_rle("#N Glider\nx = 3, y = 3, rule = B3/S23\nbob$2bo$3o!\n").ok();
         let p = p.as_ref();
         assert_eq!(p.map(|p| (p.width, p.height)), Some((3, 3)));
-        let cells: Vec<u8> = p.map(|p| p.cells.iter().map(|&c| u8::from(c)).collect()).unwrap_or_default();
+        let cells: Vec<u8> = p
+            .map(|p| p.cells.iter().map(|&c| u8::from(c)).collect())
+            .unwrap_or_default();
         assert_eq!(cells, [0, 1, 0, 0, 0, 1, 1, 1, 1]);
         assert_eq!(p.and_then(|p| p.rule), Some(Rule::CONWAY));
     }
@@ -694,20 +801,33 @@ mod tests {
     #[test]
     fn rle_errors() {
         assert!(Pattern::parse_rle("bo$!").is_err(), "missing header");
-        assert!(Pattern::parse_rle("x = 2, y = 1\n3o!").is_err(), "body wider than header");
-        assert!(Pattern::parse_rle("x = 2, y = 1\n2o").is_err(), "no terminator");
+        assert!(
+            Pattern::parse_rle("x = 2, y = 1\n3o!").is_err(),
+            "body wider than header"
+        );
+        assert!(
+            Pattern::parse_rle("x = 2, y = 1\n2o").is_err(),
+            "no terminator"
+        );
     }
 
     #[test]
     fn pack_unpack() {
-        let grid: Vec<u8> = (0..64 * 64).map(|i| u8::from(hash::hash_u32(i) % 3 == 0)).collect();
+        let grid: Vec<u8> = (0..64 * 64)
+            .map(|i| u8::from(hash::hash_u32(i).is_multiple_of(3)))
+            .collect();
         assert_eq!(unpack(&pack(&grid)), grid);
     }
 
     #[test]
     fn bad_sizes() {
         for size in [0, 31, 48, 100] {
-            let err = Gol::new(GolConfig { size, ..Default::default() }).err().map(|e| e.to_string());
+            let err = Gol::new(GolConfig {
+                size,
+                ..Default::default()
+            })
+            .err()
+            .map(|e| e.to_string());
             assert!(err.unwrap_or_default().contains("multiples of 32"));
         }
     }

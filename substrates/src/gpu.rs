@@ -45,7 +45,9 @@ pub struct Gpu {
 
 impl std::fmt::Debug for Gpu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Gpu").field("adapter", &self.info.name).finish()
+        f.debug_struct("Gpu")
+            .field("adapter", &self.info.name)
+            .finish()
     }
 }
 
@@ -57,9 +59,12 @@ impl Gpu {
     }
 
     async fn new_async(filter: Option<&str>) -> Result<Self> {
-        let env_filter = std::env::var(ADAPTER_ENV).ok().filter(|s| !s.trim().is_empty());
+        let env_filter = std::env::var(ADAPTER_ENV)
+            .ok()
+            .filter(|s| !s.trim().is_empty());
         let filter = filter.map(str::to_owned).or(env_filter);
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapters = instance.enumerate_adapters(wgpu::Backends::all()).await;
         let seen = adapters
             .iter()
@@ -85,8 +90,14 @@ impl Gpu {
         };
         let Some(adapter) = adapter else {
             return Err(Error::NoAdapter {
-                filter: filter.map(|f| format!(" matching `{f}`")).unwrap_or_default(),
-                seen: if seen.is_empty() { "none".into() } else { seen.join(", ") },
+                filter: filter
+                    .map(|f| format!(" matching `{f}`"))
+                    .unwrap_or_default(),
+                seen: if seen.is_empty() {
+                    "none".into()
+                } else {
+                    seen.join(", ")
+                },
             });
         };
         let info = adapter.get_info();
@@ -148,6 +159,15 @@ impl Gpu {
         &self.limits
     }
 
+    /// Caps the storage binding size batches are planned with (at most the adapter's), e.g. to
+    /// leave memory for a foundation model sharing the GPU; larger batches are split.
+    #[must_use]
+    pub fn with_max_binding_size(mut self, bytes: u64) -> Self {
+        self.limits.max_storage_buffer_binding_size =
+            self.limits.max_storage_buffer_binding_size.min(bytes);
+        self
+    }
+
     /// One line naming adapter, backend, type and driver.
     #[must_use]
     pub fn describe(&self) -> String {
@@ -160,28 +180,40 @@ impl Gpu {
 
     /// Compiles a compute pipeline with a layout derived from the shader.
     pub(crate) fn pipeline(&self, label: &str, source: &str, entry: &str) -> wgpu::ComputePipeline {
-        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(label),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
-        });
-        self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(label),
-            layout: None,
-            module: &module,
-            entry_point: Some(entry),
-            compilation_options: Default::default(),
-            cache: None,
-        })
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
+        self.device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: None,
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            })
     }
 
     /// Creates a storage buffer initialised with `contents`.
-    pub(crate) fn storage_buffer(&self, label: &str, contents: &[u8], extra: wgpu::BufferUsages) -> wgpu::Buffer {
+    pub(crate) fn storage_buffer(
+        &self,
+        label: &str,
+        contents: &[u8],
+        extra: wgpu::BufferUsages,
+    ) -> wgpu::Buffer {
         use wgpu::util::DeviceExt as _;
-        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC | extra,
-        })
+        self.device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents,
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_DST
+                    | wgpu::BufferUsages::COPY_SRC
+                    | extra,
+            })
     }
 
     /// Creates a zeroed storage buffer of `size` bytes.
@@ -189,7 +221,9 @@ impl Gpu {
         self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size: size.max(4),
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+            usage: wgpu::BufferUsages::STORAGE
+                | wgpu::BufferUsages::COPY_DST
+                | wgpu::BufferUsages::COPY_SRC,
             mapped_at_creation: false,
         })
     }
@@ -228,7 +262,11 @@ impl Gpu {
 
     /// Returns the first validation error wgpu reported since the last check, if any.
     pub fn check_errors(&self, what: &str) -> Result<()> {
-        let taken = self.first_error.lock().ok().and_then(|mut slot| slot.take());
+        let taken = self
+            .first_error
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take());
         match taken {
             Some(message) => Err(Error::Validation {
                 what: what.to_owned(),
@@ -253,7 +291,8 @@ impl Gpu {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let mut encoder = encoder.unwrap_or_else(|| self.device.create_command_encoder(&Default::default()));
+        let mut encoder =
+            encoder.unwrap_or_else(|| self.device.create_command_encoder(&Default::default()));
         encoder.copy_buffer_to_buffer(buffer, offset, &staging, 0, size);
         let index = self.queue.submit([encoder.finish()]);
         let (tx, rx) = std::sync::mpsc::channel();
@@ -288,4 +327,3 @@ impl Gpu {
         Ok(bytes)
     }
 }
-

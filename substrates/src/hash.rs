@@ -41,7 +41,10 @@ mod tests {
     fn unit_floats_are_uniform_enough() {
         // 1e5 draws: the mean of U(0,1) has standard error 0.0009, so 0.005 is a >5 sigma bound.
         let n = 100_000u32;
-        let mean: f64 = (0..n).map(|i| f64::from(unit_f32(hash4(7, 0, 0, i)))).sum::<f64>() / f64::from(n);
+        let mean: f64 = (0..n)
+            .map(|i| f64::from(unit_f32(hash4(7, 0, 0, i))))
+            .sum::<f64>()
+            / f64::from(n);
         assert!((mean - 0.5).abs() < 0.005, "mean {mean}");
         assert!((0..n).all(|i| unit_f32(hash4(1, 2, 3, i)) < 1.0));
     }

@@ -47,8 +47,12 @@ impl Weight {
                     Some((a, b)) => parse(a).zip(parse(b)).map(|(a, b)| a / b),
                     None => parse(t),
                 };
-                v.filter(|v| v.is_finite())
-                    .ok_or_else(|| Error::invalid("kernel ring weight", format!("`{t}` is not a number or fraction like `11/12`")))
+                v.filter(|v| v.is_finite()).ok_or_else(|| {
+                    Error::invalid(
+                        "kernel ring weight",
+                        format!("`{t}` is not a number or fraction like `11/12`"),
+                    )
+                })
             }
         }
     }
@@ -181,7 +185,13 @@ pub fn decode_chan_rle(text: &str) -> Result<Vec<Vec<f64>>> {
     let mut count = String::new();
     let mut chars = text.chars().peekable();
     let take_count = |count: &mut String| -> Result<usize> {
-        let n = if count.is_empty() { 1 } else { count.parse().map_err(|_| bad(format!("bad count `{count}`")))? };
+        let n = if count.is_empty() {
+            1
+        } else {
+            count
+                .parse()
+                .map_err(|_| bad(format!("bad count `{count}`")))?
+        };
         count.clear();
         Ok(n)
     };
@@ -197,24 +207,33 @@ pub fn decode_chan_rle(text: &str) -> Result<Vec<Vec<f64>>> {
             }
             '.' | 'b' => {
                 let n = take_count(&mut count)?;
-                rows.last_mut().map(|r| r.extend(std::iter::repeat_n(0, n)));
+                if let Some(r) = rows.last_mut() {
+                    r.extend(std::iter::repeat_n(0, n));
+                }
             }
             'o' => {
                 let n = take_count(&mut count)?;
-                rows.last_mut().map(|r| r.extend(std::iter::repeat_n(255, n)));
+                if let Some(r) = rows.last_mut() {
+                    r.extend(std::iter::repeat_n(255, n));
+                }
             }
             'A'..='X' => {
                 let n = take_count(&mut count)?;
                 let v = u32::from(c) - u32::from('A') + 1;
-                rows.last_mut().map(|r| r.extend(std::iter::repeat_n(v, n)));
+                if let Some(r) = rows.last_mut() {
+                    r.extend(std::iter::repeat_n(v, n));
+                }
             }
             'p'..='y' => {
                 let Some(c1) = chars.next().filter(|c1| ('A'..='X').contains(c1)) else {
                     return Err(bad(format!("`{c}` must be followed by a letter A-X")));
                 };
                 let n = take_count(&mut count)?;
-                let v = (u32::from(c) - u32::from('p')) * 24 + (u32::from(c1) - u32::from('A')) + 25;
-                rows.last_mut().map(|r| r.extend(std::iter::repeat_n(v, n)));
+                let v =
+                    (u32::from(c) - u32::from('p')) * 24 + (u32::from(c1) - u32::from('A')) + 25;
+                if let Some(r) = rows.last_mut() {
+                    r.extend(std::iter::repeat_n(v, n));
+                }
             }
             c if c.is_whitespace() => {}
             other => return Err(bad(format!("unexpected `{other}`"))),
@@ -246,7 +265,11 @@ pub fn build_kernels(pattern: &LeniaPattern) -> Result<KernelTaps> {
         if b.is_empty() || !(spec.r > 0.0 && spec.r <= 1.0) {
             return Err(Error::invalid(
                 format!("kernel {k}"),
-                format!("needs at least one ring weight and 0 < r ≤ 1 (got {} rings, r = {})", b.len(), spec.r),
+                format!(
+                    "needs at least one ring weight and 0 < r ≤ 1 (got {} rings, r = {})",
+                    b.len(),
+                    spec.r
+                ),
             ));
         }
         let reach = (radius * spec.r).ceil() as i32;
@@ -273,7 +296,8 @@ pub fn build_kernels(pattern: &LeniaPattern) -> Result<KernelTaps> {
                         if r < 1.0 {
                             let br = rings * r;
                             let q = br.fract();
-                            b[(br.floor() as usize).min(b.len() - 1)] * (4.0 * q * (1.0 - q)).powi(4)
+                            b[(br.floor() as usize).min(b.len() - 1)]
+                                * (4.0 * q * (1.0 - q)).powi(4)
                         } else {
                             0.0
                         }
@@ -286,9 +310,16 @@ pub fn build_kernels(pattern: &LeniaPattern) -> Result<KernelTaps> {
             }
         }
         if total <= 0.0 {
-            return Err(Error::invalid(format!("kernel {k}"), "has no positive weight"));
+            return Err(Error::invalid(
+                format!("kernel {k}"),
+                "has no positive weight",
+            ));
         }
-        all.push(taps.into_iter().map(|(dy, dx, w)| (dy, dx, (w / total) as f32)).collect());
+        all.push(
+            taps.into_iter()
+                .map(|(dy, dx, w)| (dy, dx, (w / total) as f32))
+                .collect(),
+        );
     }
     Ok(KernelTaps { taps: all })
 }
@@ -365,10 +396,17 @@ impl Lenia {
     /// A Lenia substrate from a creature file's config.
     pub fn new(config: LeniaConfig) -> Result<Self> {
         let p = &config.pattern;
-        if !(p.radius >= 1.0 && p.radius <= 64.0) || !(p.time_resolution > 0.0 && p.time_resolution.is_finite()) {
+        if !(p.radius >= 1.0
+            && p.radius <= 64.0
+            && p.time_resolution > 0.0
+            && p.time_resolution.is_finite())
+        {
             return Err(Error::invalid(
                 "Lenia pattern",
-                format!("R = {} and T = {}: need 1 ≤ R ≤ 64 and T > 0", p.radius, p.time_resolution),
+                format!(
+                    "R = {} and T = {}: need 1 ≤ R ≤ 64 and T > 0",
+                    p.radius, p.time_resolution
+                ),
             ));
         }
         if p.kernels.is_empty() {
@@ -377,25 +415,48 @@ impl Lenia {
         let cells = pattern_cells(p)?;
         let channels = cells.len();
         if !(1..=3).contains(&channels) {
-            return Err(Error::invalid("Lenia pattern", format!("{channels} channels; 1 to 3 are supported")));
+            return Err(Error::invalid(
+                "Lenia pattern",
+                format!("{channels} channels; 1 to 3 are supported"),
+            ));
         }
         for (k, spec) in p.kernels.iter().enumerate() {
             if spec.c0 >= channels || spec.c1 >= channels {
                 return Err(Error::invalid(
                     format!("kernel {k}"),
-                    format!("routes channel {} → {} but the pattern has {channels} channel(s)", spec.c0, spec.c1),
+                    format!(
+                        "routes channel {} → {} but the pattern has {channels} channel(s)",
+                        spec.c0, spec.c1
+                    ),
                 ));
             }
-            if !(spec.s > 0.0) || !spec.m.is_finite() || !spec.h.is_finite() {
-                return Err(Error::invalid(format!("kernel {k}"), format!("needs s > 0 and finite m, h (m = {}, s = {}, h = {})", spec.m, spec.s, spec.h)));
+            let valid = spec.s > 0.0 && spec.m.is_finite() && spec.h.is_finite();
+            if !valid {
+                return Err(Error::invalid(
+                    format!("kernel {k}"),
+                    format!(
+                        "needs s > 0 and finite m, h (m = {}, s = {}, h = {})",
+                        spec.m, spec.s, spec.h
+                    ),
+                ));
             }
         }
         let kernels = build_kernels(p)?;
-        let max_reach = kernels.taps.iter().flatten().map(|t| t.0.abs().max(t.1.abs())).max().unwrap_or(0);
+        let max_reach = kernels
+            .taps
+            .iter()
+            .flatten()
+            .map(|t| t.0.abs().max(t.1.abs()))
+            .max()
+            .unwrap_or(0);
         if config.size < 8 || config.size > 4096 || 2 * max_reach as u32 + 1 > config.size {
             return Err(Error::invalid(
                 "world size",
-                format!("{}: must be 8..=4096 and larger than the kernel's diameter ({})", config.size, 2 * max_reach + 1),
+                format!(
+                    "{}: must be 8..=4096 and larger than the kernel's diameter ({})",
+                    config.size,
+                    2 * max_reach + 1
+                ),
             ));
         }
         let (rows, cols) = (cells[0].len(), cells[0].first().map_or(0, Vec::len));
@@ -403,16 +464,26 @@ impl Lenia {
             Some(s) => (s as usize, s as usize),
             None => (rows, cols),
         };
-        if rows > box_rows || cols > box_cols || box_rows > config.size as usize || box_cols > config.size as usize {
+        if rows > box_rows
+            || cols > box_cols
+            || box_rows > config.size as usize
+            || box_cols > config.size as usize
+        {
             return Err(Error::invalid(
                 "Lenia cells",
-                format!("a {rows}×{cols} pattern in a {box_rows}×{box_cols} box in a {}² world does not fit", config.size),
+                format!(
+                    "a {rows}×{cols} pattern in a {box_rows}×{box_cols} box in a {}² world does not fit",
+                    config.size
+                ),
             ));
         }
         if let Some(crop) = config.crop
             && (crop == 0 || crop > config.size)
         {
-            return Err(Error::invalid("crop", format!("{crop}: must be 1..={}", config.size)));
+            return Err(Error::invalid(
+                "crop",
+                format!("{crop}: must be 1..={}", config.size),
+            ));
         }
         let k = p.kernels.len();
         let clip_dyn = config.clip_dynamics.unwrap_or(f64::INFINITY) as f32;
@@ -421,13 +492,19 @@ impl Lenia {
             GenomeBlock {
                 name: "m".into(),
                 shape: vec![k],
-                decode: Decode::LogitOffset { base: p.kernels.iter().map(|s| s.m as f32).collect(), clip: clip_dyn },
+                decode: Decode::LogitOffset {
+                    base: p.kernels.iter().map(|s| s.m as f32).collect(),
+                    clip: clip_dyn,
+                },
                 doc: "growth centre per kernel".into(),
             },
             GenomeBlock {
                 name: "s".into(),
                 shape: vec![k],
-                decode: Decode::LogitOffset { base: p.kernels.iter().map(|s| s.s as f32).collect(), clip: clip_dyn },
+                decode: Decode::LogitOffset {
+                    base: p.kernels.iter().map(|s| s.s as f32).collect(),
+                    clip: clip_dyn,
+                },
                 doc: "growth width per kernel".into(),
             },
         ];
@@ -435,7 +512,10 @@ impl Lenia {
             blocks.push(GenomeBlock {
                 name: "h".into(),
                 shape: vec![k],
-                decode: Decode::LogitOffset { base: p.kernels.iter().map(|s| s.h as f32).collect(), clip: clip_dyn },
+                decode: Decode::LogitOffset {
+                    base: p.kernels.iter().map(|s| s.h as f32).collect(),
+                    clip: clip_dyn,
+                },
                 doc: "growth weight per kernel".into(),
             });
         }
@@ -452,11 +532,24 @@ impl Lenia {
         blocks.push(GenomeBlock {
             name: "cells".into(),
             shape: vec![box_rows, box_cols, channels],
-            decode: Decode::LogitOffset { base, clip: clip_cells },
+            decode: Decode::LogitOffset {
+                base,
+                clip: clip_cells,
+            },
             doc: "initial cells (y, x, channel)".into(),
         });
-        let genome = GenomeSpec { substrate: "lenia".into(), blocks };
-        Ok(Self { config, genome, kernels, channels, box_rows, box_cols })
+        let genome = GenomeSpec {
+            substrate: "lenia".into(),
+            blocks,
+        };
+        Ok(Self {
+            config,
+            genome,
+            kernels,
+            channels,
+            box_rows,
+            box_cols,
+        })
     }
 
     /// ASAL's Lenia: pattern 5N7KKM as the original configures it.
@@ -470,7 +563,8 @@ impl Lenia {
         struct Outer {
             config: LeniaConfig,
         }
-        let outer: Outer = serde_json::from_str(text).map_err(|e| Error::file(path, format!("not a Lenia creature: {e}")))?;
+        let outer: Outer = serde_json::from_str(text)
+            .map_err(|e| Error::file(path, format!("not a Lenia creature: {e}")))?;
         Self::new(outer.config)
     }
 
@@ -499,7 +593,14 @@ impl Lenia {
         let s = decoded.get("s").unwrap_or(&[]);
         let h = decoded.get("h");
         (0..k)
-            .map(|i| [m[i], s[i], h.map_or(self.config.pattern.kernels[i].h as f32, |h| h[i]), 0.0])
+            .map(|i| {
+                [
+                    m[i],
+                    s[i],
+                    h.map_or(self.config.pattern.kernels[i].h as f32, |h| h[i]),
+                    0.0,
+                ]
+            })
             .collect()
     }
 
@@ -513,7 +614,8 @@ impl Lenia {
         for y in 0..self.box_rows {
             for x in 0..self.box_cols {
                 for ch in 0..c {
-                    world[ch * n * n + (oy + y) * n + ox + x] = cells[(y * self.box_cols + x) * c + ch];
+                    world[ch * n * n + (oy + y) * n + ox + x] =
+                        cells[(y * self.box_cols + x) * c + ch];
                 }
             }
         }
@@ -548,18 +650,27 @@ impl Lenia {
     pub(crate) fn world_from_state(&self, state: &State) -> Result<(Vec<f32>, Camera)> {
         let n = self.config.size as usize;
         let c = self.channels;
-        let world = state
-            .get("world")
-            .ok_or_else(|| Error::invalid("initial state", "a Lenia state needs a `world` tensor [size, size, channels]"))?;
+        let world = state.get("world").ok_or_else(|| {
+            Error::invalid(
+                "initial state",
+                "a Lenia state needs a `world` tensor [size, size, channels]",
+            )
+        })?;
         if world.shape != [n, n, c] {
             return Err(Error::invalid(
                 "initial state",
-                format!("`world` has shape {:?}; this substrate needs [{n}, {n}, {c}]", world.shape),
+                format!(
+                    "`world` has shape {:?}; this substrate needs [{n}, {n}, {c}]",
+                    world.shape
+                ),
             ));
         }
         let values = world.to_f32();
         if let Some(v) = values.iter().find(|v| !v.is_finite()) {
-            return Err(Error::invalid("initial state", format!("`world` holds {v}; cells must be finite")));
+            return Err(Error::invalid(
+                "initial state",
+                format!("`world` holds {v}; cells must be finite"),
+            ));
         }
         let mut planar = vec![0f32; c * n * n];
         for (i, v) in values.iter().enumerate() {
@@ -573,7 +684,10 @@ impl Lenia {
                     let v = t.to_i32();
                     Ok([v[0], v[1]])
                 }
-                Some(t) => Err(Error::invalid("initial state", format!("`{name}` has shape {:?}; expected [2]", t.shape))),
+                Some(t) => Err(Error::invalid(
+                    "initial state",
+                    format!("`{name}` has shape {:?}; expected [2]", t.shape),
+                )),
             }
         };
         let center = match state.get("last_center") {
@@ -583,21 +697,40 @@ impl Lenia {
             }
             _ => [0.0, 0.0],
         };
-        let camera = Camera { center, shift: pair("last_shift")?, total: pair("total_shift")?, mass: 0.0, pad: 0.0 };
+        let camera = Camera {
+            center,
+            shift: pair("last_shift")?,
+            total: pair("total_shift")?,
+            mass: 0.0,
+            pad: 0.0,
+        };
         Ok((planar, camera))
     }
 
     /// How states of this substrate are laid out.
     pub(crate) fn layout(&self) -> LeniaLayout {
-        LeniaLayout { size: self.config.size as usize, channels: self.channels, crop: self.config.crop.map(|c| c as usize) }
+        LeniaLayout {
+            size: self.config.size as usize,
+            channels: self.channels,
+            crop: self.config.crop.map(|c| c as usize),
+        }
     }
 
     /// Initial planar world and camera of one world, before the init step (if any).
-    pub(crate) fn initial(&self, genome: &[f32], init: &Init, world: u32) -> Result<(Vec<f32>, Camera, bool)> {
+    pub(crate) fn initial(
+        &self,
+        genome: &[f32],
+        init: &Init,
+        world: u32,
+    ) -> Result<(Vec<f32>, Camera, bool)> {
         match init {
             Init::Seed(_) => {
                 let decoded = self.genome.decode(genome)?;
-                Ok((self.world_pre(&decoded), Camera::default(), self.steps_in_init()))
+                Ok((
+                    self.world_pre(&decoded),
+                    Camera::default(),
+                    self.steps_in_init(),
+                ))
             }
             Init::States(states) => {
                 let state = states
@@ -616,7 +749,12 @@ fn pattern_cells(p: &LeniaPattern) -> Result<Cells> {
     let cells = match (&p.cells, &p.cells_rle) {
         (Some(c), None) => c.clone(),
         (None, Some(rle)) => vec![decode_chan_rle(rle)?],
-        _ => return Err(Error::invalid("Lenia pattern", "give exactly one of `cells` or `cells_rle`")),
+        _ => {
+            return Err(Error::invalid(
+                "Lenia pattern",
+                "give exactly one of `cells` or `cells_rle`",
+            ));
+        }
     };
     let rows = cells.first().map_or(0, Vec::len);
     let cols = cells.first().and_then(|c| c.first()).map_or(0, Vec::len);
@@ -625,10 +763,16 @@ fn pattern_cells(p: &LeniaPattern) -> Result<Cells> {
     }
     for plane in &cells {
         if plane.len() != rows || plane.iter().any(|r| r.len() != cols) {
-            return Err(Error::invalid("Lenia cells", format!("every channel must be {rows}×{cols}")));
+            return Err(Error::invalid(
+                "Lenia cells",
+                format!("every channel must be {rows}×{cols}"),
+            ));
         }
         if let Some(v) = plane.iter().flatten().find(|v| !(0.0..=1.0).contains(*v)) {
-            return Err(Error::invalid("Lenia cells", format!("value {v} is outside [0, 1]")));
+            return Err(Error::invalid(
+                "Lenia cells",
+                format!("value {v} is outside [0, 1]"),
+            ));
         }
     }
     Ok(cells)
@@ -653,7 +797,13 @@ impl Substrate for Lenia {
         2 * n * n * self.channels as u64 * 4 + self.config.pattern.kernels.len() as u64 * 16 + 32
     }
 
-    fn create_batch(&self, gpu: &Gpu, genomes: &[f32], init: &Init, first_world: u32) -> Result<Box<dyn WorldBatch>> {
+    fn create_batch(
+        &self,
+        gpu: &Gpu,
+        genomes: &[f32],
+        init: &Init,
+        first_world: u32,
+    ) -> Result<Box<dyn WorldBatch>> {
         let worlds = self.genome.validate_batch(genomes)? as u32;
         let d = self.genome.dim();
         let mut world_data = Vec::new();
@@ -671,27 +821,62 @@ impl Substrate for Lenia {
         if world_bytes > gpu.limits().max_storage_buffer_binding_size {
             return Err(Error::invalid(
                 "batch",
-                format!("{worlds} Lenia worlds need {world_bytes} bytes, over the adapter's storage binding limit"),
+                format!(
+                    "{worlds} Lenia worlds need {world_bytes} bytes, over the adapter's storage binding limit"
+                ),
             ));
         }
         let mut taps: Vec<[f32; 4]> = Vec::new();
         let mut info = Vec::new();
         for (k, kernel) in self.kernels.taps.iter().enumerate() {
             let start = taps.len() as u32;
-            taps.extend(kernel.iter().map(|&(dy, dx, w)| [dy as f32, dx as f32, w, 0.0]));
+            taps.extend(
+                kernel
+                    .iter()
+                    .map(|&(dy, dx, w)| [dy as f32, dx as f32, w, 0.0]),
+            );
             let spec = &self.config.pattern.kernels[k];
-            info.push(KernelInfo { tap_start: start, tap_end: taps.len() as u32, source: spec.c0 as u32, dest: spec.c1 as u32 });
+            info.push(KernelInfo {
+                tap_start: start,
+                tap_end: taps.len() as u32,
+                source: spec.c0 as u32,
+                dest: spec.c1 as u32,
+            });
         }
         let params = self.params(worlds);
-        let uniform = gpu.storage_buffer("lenia params", bytemuck::bytes_of(&params), wgpu::BufferUsages::UNIFORM);
+        let uniform = gpu.storage_buffer(
+            "lenia params",
+            bytemuck::bytes_of(&params),
+            wgpu::BufferUsages::UNIFORM,
+        );
         let worlds_buf = [
-            gpu.storage_buffer("lenia world a", bytemuck::cast_slice(&world_data), wgpu::BufferUsages::empty()),
+            gpu.storage_buffer(
+                "lenia world a",
+                bytemuck::cast_slice(&world_data),
+                wgpu::BufferUsages::empty(),
+            ),
             gpu.storage_zeroed("lenia world b", world_bytes),
         ];
-        let taps_buf = gpu.storage_buffer("lenia taps", bytemuck::cast_slice(&taps), wgpu::BufferUsages::empty());
-        let info_buf = gpu.storage_buffer("lenia kernels", bytemuck::cast_slice(&info), wgpu::BufferUsages::empty());
-        let growth_buf = gpu.storage_buffer("lenia growth", bytemuck::cast_slice(&growth), wgpu::BufferUsages::empty());
-        let camera_buf = gpu.storage_buffer("lenia camera", bytemuck::cast_slice(&cameras), wgpu::BufferUsages::empty());
+        let taps_buf = gpu.storage_buffer(
+            "lenia taps",
+            bytemuck::cast_slice(&taps),
+            wgpu::BufferUsages::empty(),
+        );
+        let info_buf = gpu.storage_buffer(
+            "lenia kernels",
+            bytemuck::cast_slice(&info),
+            wgpu::BufferUsages::empty(),
+        );
+        let growth_buf = gpu.storage_buffer(
+            "lenia growth",
+            bytemuck::cast_slice(&growth),
+            wgpu::BufferUsages::empty(),
+        );
+        let camera_buf = gpu.storage_buffer(
+            "lenia camera",
+            bytemuck::cast_slice(&cameras),
+            wgpu::BufferUsages::empty(),
+        );
         let pipelines = shaders::lenia_pipelines(gpu);
         let step_groups = [0usize, 1].map(|i| {
             gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -712,7 +897,12 @@ impl Substrate for Lenia {
             gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("lenia camera"),
                 layout: &pipelines.camera.get_bind_group_layout(0),
-                entries: &[entry(0, &uniform), entry(1, &worlds_buf[i]), entry(2, &worlds_buf[1 - i]), entry(3, &camera_buf)],
+                entries: &[
+                    entry(0, &uniform),
+                    entry(1, &worlds_buf[i]),
+                    entry(2, &worlds_buf[1 - i]),
+                    entry(3, &camera_buf),
+                ],
             })
         });
         let mut batch = LeniaBatch {
@@ -735,7 +925,13 @@ impl Substrate for Lenia {
         Ok(Box::new(batch))
     }
 
-    fn cpu_rollout(&self, genome: &[f32], init: &Init, world: u32, steps: &[u32]) -> Result<Vec<State>> {
+    fn cpu_rollout(
+        &self,
+        genome: &[f32],
+        init: &Init,
+        world: u32,
+        steps: &[u32],
+    ) -> Result<Vec<State>> {
         let decoded = self.genome.decode(genome)?;
         let growth = self.growth_params(&decoded);
         let (mut planar, mut camera, step_first) = self.initial(genome, init, world)?;
@@ -783,9 +979,18 @@ impl LeniaLayout {
         let mut s = State::new();
         s.insert("world".into(), Tensor::f32(&[n, n, c], world));
         s.insert("img".into(), Tensor::f32(&[crop, crop, c], img));
-        s.insert("last_center".into(), Tensor::f32(&[2], camera.center.to_vec()));
-        s.insert("last_shift".into(), Tensor::i32(&[2], camera.shift.to_vec()));
-        s.insert("total_shift".into(), Tensor::i32(&[2], camera.total.to_vec()));
+        s.insert(
+            "last_center".into(),
+            Tensor::f32(&[2], camera.center.to_vec()),
+        );
+        s.insert(
+            "last_shift".into(),
+            Tensor::i32(&[2], camera.shift.to_vec()),
+        );
+        s.insert(
+            "total_shift".into(),
+            Tensor::i32(&[2], camera.total.to_vec()),
+        );
         s
     }
 }
@@ -823,16 +1028,19 @@ impl WorldBatch for LeniaBatch {
     }
 
     fn encode_render(&self, encoder: &mut wgpu::CommandEncoder, target: &FrameTarget, slot: u32) {
-        let bind = self.gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("lenia render"),
-            layout: &self.pipelines.render.get_bind_group_layout(0),
-            entries: &[
-                entry(0, &self.uniform),
-                entry(1, target.slot_params(slot)),
-                entry(2, &self.worlds[self.current]),
-                entry(3, &target.buffer),
-            ],
-        });
+        let bind = self
+            .gpu
+            .device
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("lenia render"),
+                layout: &self.pipelines.render.get_bind_group_layout(0),
+                entries: &[
+                    entry(0, &self.uniform),
+                    entry(1, target.slot_params(slot)),
+                    entry(2, &self.worlds[self.current]),
+                    entry(3, &target.buffer),
+                ],
+            });
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&self.pipelines.render);
         pass.set_bind_group(0, &bind, &[]);

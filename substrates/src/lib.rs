@@ -27,7 +27,10 @@ pub mod tensors;
 pub use error::{Error, Result};
 pub use genome::{Decode, Decoded, GenomeBlock, GenomeSpec};
 pub use gpu::Gpu;
-pub use substrate::{FrameSchedule, FrameTarget, FrameTimes, Init, RolloutOutput, RolloutSpec, Substrate, WorldBatch, rollout};
+pub use substrate::{
+    FrameSchedule, FrameTarget, FrameTimes, Init, RolloutOutput, RolloutSpec, Substrate,
+    WorldBatch, rollout,
+};
 
 /// Canonical substrate names this build can simulate.
 pub const SUBSTRATES: &[&str] = &["gol", "lenia"];

@@ -65,7 +65,13 @@ pub trait Substrate: Send + Sync {
     ) -> Result<Box<dyn WorldBatch>>;
 
     /// The CPU reference twin, for tests and for machines where correctness matters more than speed.
-    fn cpu_rollout(&self, genome: &[f32], init: &Init, world: u32, steps: &[u32]) -> Result<Vec<State>>;
+    fn cpu_rollout(
+        &self,
+        genome: &[f32],
+        init: &Init,
+        world: u32,
+        steps: &[u32],
+    ) -> Result<Vec<State>>;
 }
 
 /// Which steps are rendered. Step t means the state after t steps (0 = initial state).
@@ -101,7 +107,9 @@ impl FrameSchedule {
                         format!("K = {k} chunk ends need 1 ≤ K ≤ steps ({total})"),
                     ));
                 }
-                (1..=*k).map(|j| (u64::from(j) * u64::from(total) / u64::from(*k)) as u32 - 1).collect()
+                (1..=*k)
+                    .map(|j| (u64::from(j) * u64::from(total) / u64::from(*k)) as u32 - 1)
+                    .collect()
             }
             FrameTimes::Steps(s) => {
                 if let Some(bad) = s.iter().find(|&&t| t > total) {
@@ -122,7 +130,13 @@ impl FrameSchedule {
         if self.both_parities {
             let partners: Vec<u32> = steps
                 .iter()
-                .map(|&t| if t < total { t + 1 } else { t.saturating_sub(1) })
+                .map(|&t| {
+                    if t < total {
+                        t + 1
+                    } else {
+                        t.saturating_sub(1)
+                    }
+                })
                 .collect();
             steps.extend(partners);
         }
@@ -167,7 +181,10 @@ impl FrameTarget {
     /// Allocates frames for `worlds` × `slots` images of `size`².
     pub fn new(gpu: &Gpu, worlds: u32, slots: u32, size: u32) -> Result<Self> {
         if size == 0 || size > 4096 {
-            return Err(Error::invalid("frame size", format!("{size} px; valid: 1..=4096")));
+            return Err(Error::invalid(
+                "frame size",
+                format!("{size} px; valid: 1..=4096"),
+            ));
         }
         let bytes = u64::from(worlds) * u64::from(slots) * u64::from(size) * u64::from(size) * 4;
         if bytes > gpu.limits().max_storage_buffer_binding_size {
@@ -189,7 +206,11 @@ impl FrameTarget {
                     slots,
                     worlds,
                 };
-                gpu.storage_buffer("frame params", bytemuck::bytes_of(&p), wgpu::BufferUsages::UNIFORM)
+                gpu.storage_buffer(
+                    "frame params",
+                    bytemuck::bytes_of(&p),
+                    wgpu::BufferUsages::UNIFORM,
+                )
             })
             .collect();
         Ok(Self {
@@ -256,10 +277,18 @@ pub fn rollout(
     progress: &mut dyn FnMut(u64),
 ) -> Result<RolloutOutput> {
     let n = substrate.genome().validate_batch(genomes)?;
-    if let Some(&t) = spec.frame_steps.iter().chain(&spec.dump_steps).find(|&&t| t > spec.steps) {
+    if let Some(&t) = spec
+        .frame_steps
+        .iter()
+        .chain(&spec.dump_steps)
+        .find(|&&t| t > spec.steps)
+    {
         return Err(Error::invalid(
             "rollout",
-            format!("step {t} requested but the rollout has only {} steps", spec.steps),
+            format!(
+                "step {t} requested but the rollout has only {} steps",
+                spec.steps
+            ),
         ));
     }
     if let Init::States(states) = init
@@ -268,12 +297,18 @@ pub fn rollout(
     {
         return Err(Error::invalid(
             "initial states",
-            format!("{} states given for {n} worlds; give one per world or one for all", states.len()),
+            format!(
+                "{} states given for {n} worlds; give one per world or one for all",
+                states.len()
+            ),
         ));
     }
     let per_world = substrate.bytes_per_world()
         + u64::from(spec.frame_size).pow(2) * 4 * spec.frame_steps.len().max(1) as u64;
-    let limit = gpu.limits().max_storage_buffer_binding_size.min(gpu.limits().max_buffer_size);
+    let limit = gpu
+        .limits()
+        .max_storage_buffer_binding_size
+        .min(gpu.limits().max_buffer_size);
     if per_world > limit {
         return Err(Error::invalid(
             "batch",
@@ -288,8 +323,14 @@ pub fn rollout(
         .max(1);
     let d = substrate.genome().dim();
     let mut out = RolloutOutput {
-        frames: Vec::with_capacity(n * spec.frame_steps.len() * (spec.frame_size as usize).pow(2) * 4),
-        states: spec.dump_steps.iter().map(|&t| (t, Vec::with_capacity(n))).collect(),
+        frames: Vec::with_capacity(
+            n * spec.frame_steps.len() * (spec.frame_size as usize).pow(2) * 4,
+        ),
+        states: spec
+            .dump_steps
+            .iter()
+            .map(|&t| (t, Vec::with_capacity(n)))
+            .collect(),
     };
     let mut start = 0;
     while start < n {

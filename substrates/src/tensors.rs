@@ -142,19 +142,27 @@ impl TensorFile {
                 ),
                 Dtype::I64 => TensorData::I32(
                     raw.chunks_exact(8)
-                        .map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as i32)
+                        .map(|b| {
+                            i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+                                as i32
+                        })
                         .collect(),
                 ),
                 Dtype::U8 | Dtype::BOOL => TensorData::U8(raw.to_vec()),
                 Dtype::F64 => TensorData::F32(
                     raw.chunks_exact(8)
-                        .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32)
+                        .map(|b| {
+                            f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+                                as f32
+                        })
                         .collect(),
                 ),
                 other => {
                     return Err(Error::file(
                         path,
-                        format!("tensor `{name}` has dtype {other:?}; supported: F32, F64, I32, I64, U32, U8, BOOL"),
+                        format!(
+                            "tensor `{name}` has dtype {other:?}; supported: F32, F64, I32, I64, U32, U8, BOOL"
+                        ),
                     ));
                 }
             };
@@ -188,7 +196,9 @@ impl TensorFile {
         if state.is_empty() {
             return Err(Error::file(
                 &self.path,
-                format!("has no tensors named `{prefix}.<field>` (expected e.g. `{prefix}.grid` or `{prefix}.world`)"),
+                format!(
+                    "has no tensors named `{prefix}.<field>` (expected e.g. `{prefix}.grid` or `{prefix}.world`)"
+                ),
             ));
         }
         Ok(state)
@@ -209,7 +219,8 @@ pub fn write_tensors(path: &Path, tensors: &BTreeMap<String, Tensor>) -> Result<
                 .map_err(|e| Error::file(path, format!("tensor `{k}`: {e}")))
         })
         .collect::<Result<Vec<_>>>()?;
-    let bytes = safetensors::serialize(views, None).map_err(|e| Error::file(path, e.to_string()))?;
+    let bytes =
+        safetensors::serialize(views, None).map_err(|e| Error::file(path, e.to_string()))?;
     write_atomic(path, &bytes)
 }
 
@@ -217,8 +228,14 @@ pub fn write_tensors(path: &Path, tensors: &BTreeMap<String, Tensor>) -> Result<
 /// half-written file and a failed write leaves any previous file intact.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write as _;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;

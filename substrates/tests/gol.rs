@@ -1,10 +1,14 @@
 //! Life-like CA: the bit-packed GPU kernel against its CPU twin, the original's fixtures and
 //! known physics (glider, blinker, Gosper gun).
 
+#![allow(clippy::unwrap_used, reason = "a test fails loudly on any error")]
+
 mod common;
 
 use asal_substrates::gol::{Gol, GolConfig, GolStart, Pattern, Rule};
-use asal_substrates::substrate::{FrameSchedule, FrameTimes, Init, RolloutSpec, Substrate, rollout};
+use asal_substrates::substrate::{
+    FrameSchedule, FrameTimes, Init, RolloutSpec, Substrate, rollout,
+};
 use asal_substrates::tensors::State;
 use common::{asal_fixture, gpu};
 
@@ -27,7 +31,15 @@ fn gpu_matches_fixture_exactly() {
         frame_size: 224,
         dump_steps: vec![1, 2, 10, 64],
     };
-    let out = rollout(gpu(), &gol, &[6152.0], &Init::States(vec![state0]), &spec, &mut no_progress).unwrap();
+    let out = rollout(
+        gpu(),
+        &gol,
+        &[6152.0],
+        &Init::States(vec![state0]),
+        &spec,
+        &mut no_progress,
+    )
+    .unwrap();
     for (t, states) in &out.states {
         let want = fx.get(&format!("state{t}.grid")).unwrap().to_i32();
         assert_eq!(grid(&states[0]), want, "state{t}");
@@ -37,7 +49,11 @@ fn gpu_matches_fixture_exactly() {
         let got = &out.frames[slot * 224 * 224 * 4..(slot + 1) * 224 * 224 * 4];
         for (i, px) in got.chunks_exact(4).enumerate() {
             for c in 0..3 {
-                assert_eq!(f32::from(px[c]) / 255.0, want[i * 3 + c], "frame{t} pixel {i} channel {c}");
+                assert_eq!(
+                    f32::from(px[c]) / 255.0,
+                    want[i * 3 + c],
+                    "frame{t} pixel {i} channel {c}"
+                );
             }
             assert_eq!(px[3], 255);
         }
@@ -65,14 +81,29 @@ fn gpu_matches_cpu_twin_on_random_rules_and_soups() {
     // GPU must reproduce the CPU's initial soup and every generation exactly.
     let rules = [6152.0, 7291.0, 2579.0, 133_519.0, 1.0, 262_143.0];
     for size in [32, 96] {
-        let gol = Gol::new(GolConfig { size, start: GolStart::Soup { p0: None } }).unwrap();
-        let spec = RolloutSpec { steps: 12, frame_steps: vec![], frame_size: 224, dump_steps: vec![0, 1, 5, 12] };
+        let gol = Gol::new(GolConfig {
+            size,
+            start: GolStart::Soup { p0: None },
+        })
+        .unwrap();
+        let spec = RolloutSpec {
+            steps: 12,
+            frame_steps: vec![],
+            frame_size: 224,
+            dump_steps: vec![0, 1, 5, 12],
+        };
         let init = Init::Seed(42);
         let out = rollout(gpu(), &gol, &rules, &init, &spec, &mut no_progress).unwrap();
         for (w, &rule) in rules.iter().enumerate() {
-            let cpu = gol.cpu_rollout(&[rule], &init, w as u32, &spec.dump_steps).unwrap();
+            let cpu = gol
+                .cpu_rollout(&[rule], &init, w as u32, &spec.dump_steps)
+                .unwrap();
             for ((t, gpu_states), cpu_state) in out.states.iter().zip(&cpu) {
-                assert_eq!(grid(&gpu_states[w]), grid(cpu_state), "size {size} rule {rule} step {t}");
+                assert_eq!(
+                    grid(&gpu_states[w]),
+                    grid(cpu_state),
+                    "size {size} rule {rule} step {t}"
+                );
             }
         }
         // Soups differ between worlds and have densities inside the original's p0 range.
@@ -86,33 +117,71 @@ fn gpu_matches_cpu_twin_on_random_rules_and_soups() {
 
 #[test]
 fn batch_split_gives_identical_results() {
-    // The same genomes with the worlds' global indices: one batch or one world at a time.
+    // Cap the storage binding so only one world (two 512-byte grids plus frames) fits per
+    // dispatch: the rollout must split into three batches and still give every world its own
+    // soup (keyed by the global world index), exactly as the CPU twin draws it.
     let gol = Gol::new(GolConfig::default()).unwrap();
-    let cpu: Vec<Vec<i32>> = (0..3)
-        .map(|w| grid(&gol.cpu_rollout(&[6152.0], &Init::Seed(7), w, &[3]).unwrap()[0]))
-        .collect();
-    let spec = RolloutSpec { steps: 3, frame_steps: vec![], frame_size: 8, dump_steps: vec![3] };
-    let out = rollout(gpu(), &gol, &[6152.0; 3], &Init::Seed(7), &spec, &mut no_progress).unwrap();
-    for w in 0..3 {
-        assert_eq!(grid(&out.states[0].1[w]), cpu[w]);
+    let capped = gpu()
+        .clone()
+        .with_max_binding_size(gol.bytes_per_world() + 8 * 8 * 4 * 2);
+    let spec = RolloutSpec {
+        steps: 3,
+        frame_steps: vec![0],
+        frame_size: 8,
+        dump_steps: vec![3],
+    };
+    let out = rollout(
+        &capped,
+        &gol,
+        &[6152.0; 3],
+        &Init::Seed(7),
+        &spec,
+        &mut no_progress,
+    )
+    .unwrap();
+    for (w, state) in out.states[0].1.iter().enumerate() {
+        let cpu = gol
+            .cpu_rollout(&[6152.0], &Init::Seed(7), w as u32, &[3])
+            .unwrap();
+        assert_eq!(grid(state), grid(&cpu[0]), "world {w}");
     }
+    assert_eq!(out.states[0].1.len(), 3);
+    assert_eq!(out.frames.len(), 3 * 8 * 8 * 4);
 }
 
 fn live_cells(g: &[i32], n: usize) -> Vec<(usize, usize)> {
-    (0..n * n).filter(|&i| g[i] == 1).map(|i| (i / n, i % n)).collect()
+    (0..n * n)
+        .filter(|&i| g[i] == 1)
+        .map(|i| (i / n, i % n))
+        .collect()
 }
 
 fn run_pattern(rle: &str, size: u32, steps: &[u32]) -> Vec<Vec<i32>> {
     let pattern = Pattern::parse_rle(rle).unwrap();
-    let gol = Gol::new(GolConfig { size, start: GolStart::Pattern(pattern) }).unwrap();
+    let gol = Gol::new(GolConfig {
+        size,
+        start: GolStart::Pattern(pattern),
+    })
+    .unwrap();
     let spec = RolloutSpec {
         steps: *steps.iter().max().unwrap(),
         frame_steps: vec![],
         frame_size: 8,
         dump_steps: steps.to_vec(),
     };
-    let out = rollout(gpu(), &gol, &[f32::from(Rule::CONWAY.code() as u16)], &Init::Seed(0), &spec, &mut no_progress);
-    out.unwrap().states.into_iter().map(|(_, s)| grid(&s[0])).collect()
+    let out = rollout(
+        gpu(),
+        &gol,
+        &[f32::from(Rule::CONWAY.code() as u16)],
+        &Init::Seed(0),
+        &spec,
+        &mut no_progress,
+    );
+    out.unwrap()
+        .states
+        .into_iter()
+        .map(|(_, s)| grid(&s[0]))
+        .collect()
 }
 
 #[test]
@@ -121,7 +190,10 @@ fn glider_moves_one_cell_diagonally_every_four_generations() {
     let start = live_cells(&states[0], 32);
     for (k, s) in states.iter().enumerate().skip(1) {
         let shift = [0, 1, 2, 10][k];
-        let moved: Vec<_> = start.iter().map(|&(y, x)| ((y + shift) % 32, (x + shift) % 32)).collect();
+        let moved: Vec<_> = start
+            .iter()
+            .map(|&(y, x)| ((y + shift) % 32, (x + shift) % 32))
+            .collect();
         let mut got = live_cells(s, 32);
         let mut want = moved;
         got.sort_unstable();
@@ -156,12 +228,32 @@ fn gosper_gun_emits_a_glider_every_30_generations() {
 fn frame_schedules_render_the_right_steps() {
     // A blinker alternates, so both parities of a step differ and chunk ends land where asked.
     let pattern = Pattern::parse_rle("x = 3, y = 1\n3o!").unwrap();
-    let gol = Gol::new(GolConfig { size: 32, start: GolStart::Pattern(pattern) }).unwrap();
-    let schedule = FrameSchedule { times: FrameTimes::Steps(vec![4]), both_parities: true };
+    let gol = Gol::new(GolConfig {
+        size: 32,
+        start: GolStart::Pattern(pattern),
+    })
+    .unwrap();
+    let schedule = FrameSchedule {
+        times: FrameTimes::Steps(vec![4]),
+        both_parities: true,
+    };
     let frame_steps = schedule.resolve(8).unwrap();
     assert_eq!(frame_steps, [4, 5]);
-    let spec = RolloutSpec { steps: 8, frame_steps, frame_size: 32, dump_steps: vec![] };
-    let out = rollout(gpu(), &gol, &[6152.0], &Init::Seed(0), &spec, &mut no_progress).unwrap();
+    let spec = RolloutSpec {
+        steps: 8,
+        frame_steps,
+        frame_size: 32,
+        dump_steps: vec![],
+    };
+    let out = rollout(
+        gpu(),
+        &gol,
+        &[6152.0],
+        &Init::Seed(0),
+        &spec,
+        &mut no_progress,
+    )
+    .unwrap();
     let (a, b) = out.frames.split_at(32 * 32 * 4);
     assert_ne!(a, b, "the two parities of a blinker must differ");
     let white = |f: &[u8]| f.chunks_exact(4).filter(|p| p[0] == 255).count();

@@ -1,6 +1,8 @@
 //! Lenia: genome decoding and kernels against the original's fixtures, the GPU kernel against
 //! its CPU twin and the fixture trajectory, and Orbium's physics.
 
+#![allow(clippy::unwrap_used, reason = "a test fails loudly on any error")]
+
 mod common;
 
 use asal_substrates::lenia::{Lenia, build_kernels};
@@ -68,16 +70,39 @@ fn init_step_reproduces_state0() {
     let want = fx.get("state0.world").unwrap().to_f32();
     // One step's float32 error (f32_vs_f64 of step 1 is 5.9e-7); the FFT vs direct sum adds ~1e-7.
     assert!(max_abs_diff(&cpu[0]["world"].to_f32(), &want) < 1e-5);
-    assert_eq!(cpu[0]["last_shift"].to_i32(), fx.get("state0.last_shift").unwrap().to_i32());
-    let spec = RolloutSpec { steps: 0, frame_steps: vec![0], frame_size: 224, dump_steps: vec![0] };
+    assert_eq!(
+        cpu[0]["last_shift"].to_i32(),
+        fx.get("state0.last_shift").unwrap().to_i32()
+    );
+    let spec = RolloutSpec {
+        steps: 0,
+        frame_steps: vec![0],
+        frame_size: 224,
+        dump_steps: vec![0],
+    };
     let out = rollout(gpu(), &lenia, &g, &Init::Seed(0), &spec, &mut no_progress).unwrap();
     let gpu_state = &out.states[0].1[0];
     assert!(max_abs_diff(&gpu_state["world"].to_f32(), &want) < 1e-5);
-    assert!(max_abs_diff(&gpu_state["img"].to_f32(), &fx.get("state0.img").unwrap().to_f32()) < 1e-5);
-    assert!(max_abs_diff(&gpu_state["last_center"].to_f32(), &fx.get("state0.last_center").unwrap().to_f32()) < 1e-5);
+    assert!(
+        max_abs_diff(
+            &gpu_state["img"].to_f32(),
+            &fx.get("state0.img").unwrap().to_f32()
+        ) < 1e-5
+    );
+    assert!(
+        max_abs_diff(
+            &gpu_state["last_center"].to_f32(),
+            &fx.get("state0.last_center").unwrap().to_f32()
+        ) < 1e-5
+    );
     // frame0 from (nearly) identical states: RGBA8 quantisation is the only difference (≤ 0.5/255).
     let frame = fx.get("frame0").unwrap().to_f32();
-    let got: Vec<f32> = out.frames.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).map(|v| f32::from(v) / 255.0).collect();
+    let got: Vec<f32> = out
+        .frames
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .map(|v| f32::from(v) / 255.0)
+        .collect();
     assert!(max_abs_diff(&got, &frame) <= 0.5 / 255.0 + 1e-5);
 }
 
@@ -90,7 +115,12 @@ fn gpu_follows_the_original_trajectory() {
     let lenia = Lenia::asal().unwrap();
     let params = fx.get("params").unwrap().to_f32();
     let init = Init::States(vec![fx.state("state0").unwrap()]);
-    let spec = RolloutSpec { steps: 64, frame_steps: vec![64], frame_size: 224, dump_steps: vec![1, 2, 10, 64] };
+    let spec = RolloutSpec {
+        steps: 64,
+        frame_steps: vec![64],
+        frame_size: 224,
+        dump_steps: vec![1, 2, 10, 64],
+    };
     let out = rollout(gpu(), &lenia, &params, &init, &spec, &mut no_progress).unwrap();
     for (t, states) in &out.states {
         let tol = match t {
@@ -103,12 +133,21 @@ fn gpu_follows_the_original_trajectory() {
         let diff = max_abs_diff(&s["world"].to_f32(), &want);
         assert!(diff < tol, "state{t}: max diff {diff} ≥ {tol}");
         for field in ["last_shift", "total_shift"] {
-            assert_eq!(s[field].to_i32(), fx.get(&format!("state{t}.{field}")).unwrap().to_i32(), "state{t}.{field}");
+            assert_eq!(
+                s[field].to_i32(),
+                fx.get(&format!("state{t}.{field}")).unwrap().to_i32(),
+                "state{t}.{field}"
+            );
         }
     }
     // frame64: the state error (≤ 1e-3) plus RGBA8 quantisation (≤ 0.5/255).
     let frame = fx.get("frame64").unwrap().to_f32();
-    let got: Vec<f32> = out.frames.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).map(|v| f32::from(v) / 255.0).collect();
+    let got: Vec<f32> = out
+        .frames
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .map(|v| f32::from(v) / 255.0)
+        .collect();
     assert!(max_abs_diff(&got, &frame) < 1e-3 + 0.5 / 255.0);
 }
 
@@ -122,13 +161,34 @@ fn gpu_matches_cpu_twin() {
     for (i, g) in genomes.iter_mut().enumerate() {
         *g = 0.3 * ((i as f32) * 0.618).sin();
     }
-    let spec = RolloutSpec { steps: 3, frame_steps: vec![], frame_size: 64, dump_steps: vec![3] };
-    let out = rollout(gpu(), &lenia, &genomes, &Init::Seed(0), &spec, &mut no_progress).unwrap();
+    let spec = RolloutSpec {
+        steps: 3,
+        frame_steps: vec![],
+        frame_size: 64,
+        dump_steps: vec![3],
+    };
+    let out = rollout(
+        gpu(),
+        &lenia,
+        &genomes,
+        &Init::Seed(0),
+        &spec,
+        &mut no_progress,
+    )
+    .unwrap();
     for w in 0..2 {
-        let cpu = lenia.cpu_rollout(&genomes[w * d..(w + 1) * d], &Init::Seed(0), w as u32, &[3]).unwrap();
-        let diff = max_abs_diff(&out.states[0].1[w]["world"].to_f32(), &cpu[0]["world"].to_f32());
+        let cpu = lenia
+            .cpu_rollout(&genomes[w * d..(w + 1) * d], &Init::Seed(0), w as u32, &[3])
+            .unwrap();
+        let diff = max_abs_diff(
+            &out.states[0].1[w]["world"].to_f32(),
+            &cpu[0]["world"].to_f32(),
+        );
         assert!(diff < 1e-5, "world {w}: {diff}");
-        assert_eq!(out.states[0].1[w]["total_shift"].to_i32(), cpu[0]["total_shift"].to_i32());
+        assert_eq!(
+            out.states[0].1[w]["total_shift"].to_i32(),
+            cpu[0]["total_shift"].to_i32()
+        );
     }
 }
 
@@ -137,15 +197,26 @@ fn orbium_glides_and_keeps_its_mass() {
     // Classic Orbium (R = 13, T = 10) in a 64² world for 500 steps: a soliton keeps its mass
     // within a few percent and moves (its centre of mass travels several cells).
     let path = fixture_dir("../..").join("main/assets/creatures/orbium.json");
-    let text = std::fs::read_to_string(env!("CARGO_MANIFEST_DIR").to_owned() + "/../assets/creatures/orbium.json")
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(
+        env!("CARGO_MANIFEST_DIR").to_owned() + "/../assets/creatures/orbium.json",
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
     value["config"]["size"] = 64.into();
     let lenia = Lenia::from_creature_json(&value.to_string(), &path).unwrap();
     let g = zeros(&lenia);
-    let spec = RolloutSpec { steps: 500, frame_steps: vec![], frame_size: 64, dump_steps: vec![0, 250, 500] };
+    let spec = RolloutSpec {
+        steps: 500,
+        frame_steps: vec![],
+        frame_size: 64,
+        dump_steps: vec![0, 250, 500],
+    };
     let out = rollout(gpu(), &lenia, &g, &Init::Seed(0), &spec, &mut no_progress).unwrap();
-    let mass: Vec<f32> = out.states.iter().map(|(_, s)| s[0]["world"].to_f32().iter().sum()).collect();
+    let mass: Vec<f32> = out
+        .states
+        .iter()
+        .map(|(_, s)| s[0]["world"].to_f32().iter().sum())
+        .collect();
     let centroid = |w: &[f32]| {
         // Circular mean on the torus, so wrapping does not fake a jump.
         let n = 64.0f32;
@@ -158,7 +229,10 @@ fn orbium_glides_and_keeps_its_mass() {
             sx += v * ax.sin();
             cx += v * ax.cos();
         }
-        (sy.atan2(cy) / std::f32::consts::TAU * n, sx.atan2(cx) / std::f32::consts::TAU * n)
+        (
+            sy.atan2(cy) / std::f32::consts::TAU * n,
+            sx.atan2(cx) / std::f32::consts::TAU * n,
+        )
     };
     assert!(mass[0] > 10.0);
     for m in &mass[1..] {
@@ -168,5 +242,8 @@ fn orbium_glides_and_keeps_its_mass() {
     let (y1, x1) = centroid(&out.states[2].1[0]["world"].to_f32());
     let wrap = |d: f32| (d + 32.0).rem_euclid(64.0) - 32.0;
     let moved = wrap(y1 - y0).hypot(wrap(x1 - x0));
-    assert!(moved > 3.0, "Orbium should glide; its centre moved {moved} cells");
+    assert!(
+        moved > 3.0,
+        "Orbium should glide; its centre moved {moved} cells"
+    );
 }

@@ -1,6 +1,8 @@
 //! Every WGSL kernel parses and validates with naga (no GPU needed), and every struct shared
 //! between Rust and WGSL has the same size and field offsets on both sides.
 
+#![allow(clippy::unwrap_used, reason = "a test fails loudly on any error")]
+
 use asal_substrates::gol::GolParams;
 use asal_substrates::lenia::{Camera, KernelInfo, LeniaParams};
 use asal_substrates::shaders::ALL;
@@ -9,9 +11,12 @@ use asal_substrates::substrate::FrameParams;
 fn parse(name: &str, source: &str) -> (naga::Module, naga::valid::ModuleInfo) {
     let module = naga::front::wgsl::parse_str(source)
         .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string_with_path(source, name)));
-    let info = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
-        .validate(&module)
-        .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string_with_path(source, name)));
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::all(),
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string_with_path(source, name)));
     (module, info)
 }
 
@@ -20,7 +25,10 @@ fn every_shader_validates_and_has_its_entry_point() {
     for (name, source, entry) in ALL {
         let (module, _) = parse(name, source);
         assert!(
-            module.entry_points.iter().any(|e| e.name == *entry && e.stage == naga::ShaderStage::Compute),
+            module
+                .entry_points
+                .iter()
+                .any(|e| e.name == *entry && e.stage == naga::ShaderStage::Compute),
             "{name}: no compute entry point `{entry}`"
         );
     }
@@ -32,19 +40,36 @@ fn wgsl_layout(module: &naga::Module, struct_name: &str) -> (u32, Vec<(String, u
         if ty.name.as_deref() == Some(struct_name)
             && let naga::TypeInner::Struct { members, span } = &ty.inner
         {
-            return (*span, members.iter().map(|m| (m.name.clone().unwrap_or_default(), m.offset)).collect());
+            return (
+                *span,
+                members
+                    .iter()
+                    .map(|m| (m.name.clone().unwrap_or_default(), m.offset))
+                    .collect(),
+            );
         }
     }
     panic!("struct {struct_name} not found");
 }
 
 fn check<T>(shader: &str, struct_name: &str, rust_offsets: &[(&str, usize)]) {
-    let source = ALL.iter().find(|(n, ..)| *n == shader).map(|(_, s, _)| *s).unwrap();
+    let source = ALL
+        .iter()
+        .find(|(n, ..)| *n == shader)
+        .map(|(_, s, _)| *s)
+        .unwrap();
     let (module, _) = parse(shader, source);
     let (size, fields) = wgsl_layout(&module, struct_name);
-    assert_eq!(size as usize, std::mem::size_of::<T>(), "{struct_name} size in {shader}");
+    assert_eq!(
+        size as usize,
+        std::mem::size_of::<T>(),
+        "{struct_name} size in {shader}"
+    );
     for ((wgsl_name, wgsl_offset), (rust_name, rust_offset)) in fields.iter().zip(rust_offsets) {
-        assert_eq!(*wgsl_offset as usize, *rust_offset, "{struct_name}.{wgsl_name} vs {rust_name} in {shader}");
+        assert_eq!(
+            *wgsl_offset as usize, *rust_offset,
+            "{struct_name}.{wgsl_name} vs {rust_name} in {shader}"
+        );
     }
 }
 

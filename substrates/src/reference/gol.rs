@@ -38,7 +38,11 @@ pub fn step(grid: &[u8], size: usize, rule: Rule) -> Vec<u8> {
                 }
             }
             let alive = grid[y * size + x] == 1;
-            next[y * size + x] = u8::from(if alive { rule.survives(n) } else { rule.births(n) });
+            next[y * size + x] = u8::from(if alive {
+                rule.survives(n)
+            } else {
+                rule.births(n)
+            });
         }
     }
     next

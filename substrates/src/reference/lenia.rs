@@ -3,11 +3,13 @@
 
 use crate::lenia::{Camera, Lenia, LeniaParams};
 
+/// One kernel: taps `(dy, dx, weight)`, source and target channel, growth `[m, s, h, _]`.
+type Kernel = (Vec<(i32, i32, f32)>, usize, usize, [f32; 4]);
+
 /// A Lenia rule ready to step planar `[c][y][x]` worlds.
 pub struct Sim {
     params: LeniaParams,
-    /// Per kernel: taps, source and target channel, (m, s, h).
-    kernels: Vec<(Vec<(i32, i32, f32)>, usize, usize, [f32; 4])>,
+    kernels: Vec<Kernel>,
 }
 
 fn wrap(i: i64, n: i64) -> usize {
@@ -26,7 +28,10 @@ impl Sim {
             .zip(growth)
             .map(|((taps, spec), g)| (taps.clone(), spec.c0, spec.c1, *g))
             .collect();
-        Self { params: lenia.params(1), kernels }
+        Self {
+            params: lenia.params(1),
+            kernels,
+        }
     }
 
     fn growth(&self, u: f32, m: f32, s: f32) -> f32 {
@@ -44,7 +49,11 @@ impl Sim {
         let n = self.params.size as usize;
         let c = self.params.channels as usize;
         let plane = n * n;
-        let shift = if self.params.recenter != 0 { camera.shift } else { [0, 0] };
+        let shift = if self.params.recenter != 0 {
+            camera.shift
+        } else {
+            [0, 0]
+        };
         let mut next = vec![0f32; world.len()];
         for gy in 0..n {
             for gx in 0..n {
@@ -83,12 +92,18 @@ impl Sim {
         if mass > 0.0 {
             center = [(my / r / mass) as f32, (mx / r / mass) as f32];
             if self.params.recenter != 0 {
-                new_shift = [(center[0] * self.params.radius) as i32, (center[1] * self.params.radius) as i32];
+                new_shift = [
+                    (center[0] * self.params.radius) as i32,
+                    (center[1] * self.params.radius) as i32,
+                ];
             }
         }
         camera.center = center;
         camera.shift = new_shift;
-        camera.total = [camera.total[0] + new_shift[0], camera.total[1] + new_shift[1]];
+        camera.total = [
+            camera.total[0] + new_shift[0],
+            camera.total[1] + new_shift[1],
+        ];
         camera.mass = mass as f32;
         *world = next;
     }

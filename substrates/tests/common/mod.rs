@@ -10,7 +10,9 @@ use asal_substrates::tensors::TensorFile;
 
 /// `../shared/fixtures/<sub>` relative to the repository root, or a clear panic.
 pub(crate) fn fixture_dir(sub: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures").join(sub);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures")
+        .join(sub);
     assert!(
         dir.is_dir(),
         "fixtures missing: {} not found; the tests read the shared/ folder that sits beside the repository",
@@ -40,5 +42,8 @@ pub(crate) fn gpu() -> &'static Gpu {
 /// Largest absolute difference between two equally long slices.
 pub(crate) fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "length mismatch");
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
