@@ -46,13 +46,64 @@ pub struct Creature {
     /// Rollout length.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<u32>,
-    /// Anything else (score, objective, model, provenance) is kept as is.
+    /// Where a large genome lives instead of `genome`: a tensor in a safetensors file next to
+    /// this JSON. [`Creature::read`] loads it into `genome`; [`Creature::write`] creates it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genome_file: Option<GenomeFile>,
+    /// The frames a search scored (steps, size and content hashes), so a replay can prove it
+    /// shows exactly what the search saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames: Option<CreatureFrames>,
+    /// Score under `objective` (minimised), when found by a search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+    /// The objective the score refers to (the search config's `[objective]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objective: Option<serde_json::Value>,
+    /// Foundation model id that embedded the frames.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Search generation the creature was evaluated in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<u64>,
+    /// Version of the engine that wrote the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
+    /// Anything else (provenance, source, code) is kept as is.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 fn default_rng() -> String {
     "lowbias32-counter".into()
+}
+
+/// Genomes longer than this are written to a safetensors file by [`Creature::write`].
+pub const INLINE_GENOME_MAX: usize = 4096;
+
+/// A genome stored as an F32 tensor in a safetensors file next to the creature JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenomeFile {
+    /// File name, relative to the creature JSON (no directories).
+    pub file: String,
+    /// Tensor name.
+    pub tensor: String,
+    /// Number of values.
+    pub len: usize,
+}
+
+/// The frames a search scored for a creature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatureFrames {
+    /// Rendered steps (sorted), as in `RolloutSpec::frame_steps`.
+    pub steps: Vec<u32>,
+    /// Frame side in pixels.
+    pub size: u32,
+    /// Hex SHA-256 of each frame's RGBA8 bytes, one per step (empty when not recorded).
+    #[serde(default)]
+    pub sha256: Vec<String>,
 }
 
 impl Creature {
@@ -76,7 +127,44 @@ impl Creature {
                 ),
             ));
         }
+        let mut creature = creature;
+        if let Some(gf) = &creature.genome_file {
+            if creature.genome.is_some() {
+                return Err(Error::file(
+                    path,
+                    "give either `genome` or `genome_file`, not both",
+                ));
+            }
+            creature.genome = Some(read_genome_file(path, gf)?);
+        }
         Ok(creature)
+    }
+
+    /// Writes the creature atomically as pretty JSON; a genome longer than
+    /// [`INLINE_GENOME_MAX`] goes to `<stem>.safetensors` next to it (tensor `genome`).
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let mut record = self.clone();
+        if let Some(g) = self.genome.as_ref().filter(|g| g.len() > INLINE_GENOME_MAX) {
+            let tensor_path = path.with_extension("safetensors");
+            let file = tensor_path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .ok_or_else(|| Error::file(path, "not a file path"))?;
+            let tensors = std::collections::BTreeMap::from([(
+                "genome".to_string(),
+                crate::tensors::Tensor::f32(&[g.len()], g.clone()),
+            )]);
+            crate::tensors::write_tensors(&tensor_path, &tensors)?;
+            record.genome = None;
+            record.genome_file = Some(GenomeFile {
+                file,
+                tensor: "genome".into(),
+                len: g.len(),
+            });
+        }
+        let text = serde_json::to_string_pretty(&record)
+            .map_err(|e| Error::file(path, format!("cannot serialise creature: {e}")))?;
+        crate::tensors::write_atomic(path, text.as_bytes())
     }
 
     /// Builds the creature's substrate.
@@ -93,6 +181,39 @@ impl Creature {
         substrate.genome().validate(&genome)?;
         Ok(genome)
     }
+}
+
+/// Reads a genome referenced by `genome_file` of the creature at `path`.
+fn read_genome_file(path: &Path, gf: &GenomeFile) -> Result<Vec<f32>> {
+    if gf.file.contains(['/', '\\']) || gf.file.starts_with('.') {
+        return Err(Error::file(
+            path,
+            format!(
+                "genome_file {:?} must be a plain file name next to the creature",
+                gf.file
+            ),
+        ));
+    }
+    let file = crate::tensors::TensorFile::read(&path.with_file_name(&gf.file))?;
+    let t = file.get(&gf.tensor)?;
+    let crate::tensors::TensorData::F32(values) = &t.data else {
+        return Err(Error::file(
+            &file.path,
+            format!("tensor `{}` must be F32", gf.tensor),
+        ));
+    };
+    if values.len() != gf.len {
+        return Err(Error::file(
+            &file.path,
+            format!(
+                "tensor `{}` holds {} values; the creature says {}",
+                gf.tensor,
+                values.len(),
+                gf.len
+            ),
+        ));
+    }
+    Ok(values.clone())
 }
 
 /// Settings of the Life-like substrate as they appear in a creature file or config.
@@ -165,6 +286,36 @@ mod tests {
             let s = c.substrate().unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(c.genome_for(s.as_ref()).is_ok());
         }
+    }
+
+    #[test]
+    fn search_fields_and_external_genomes_round_trip() {
+        let dir = std::env::temp_dir().join(format!("asal-creature-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let mut c: Creature = serde_json::from_value(serde_json::json!({
+            "format": FORMAT, "version": VERSION, "substrate": "gol", "config": {"size": 32},
+            "genome": [6152.0], "seed": 3, "steps": 8,
+            "frames": {"steps": [7, 8], "size": 32, "sha256": ["ab", "cd"]},
+            "score": -0.5, "objective": {"kind": "open_endedness"}, "model": "pixels",
+            "generation": 2, "engine_version": "0.1.0", "source": "test"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.frames.as_ref().map(|f| f.steps.len()), Some(2));
+        assert!(c.extra.contains_key("source") && !c.extra.contains_key("score"));
+        let small = dir.join("small.json");
+        c.write(&small).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(Creature::read(&small).ok(), Some(c.clone()));
+        c.genome = Some((0..INLINE_GENOME_MAX + 1).map(|i| i as f32).collect());
+        let big = dir.join("big.json");
+        c.write(&big).unwrap_or_else(|e| panic!("{e}"));
+        assert!(big.with_extension("safetensors").is_file());
+        let back = Creature::read(&big).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back.genome, c.genome);
+        assert_eq!(
+            back.genome_file.as_ref().map(|g| g.len),
+            Some(INLINE_GENOME_MAX + 1)
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
