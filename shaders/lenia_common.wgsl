@@ -12,7 +12,7 @@ struct LeniaParams {
     recenter: u32,  // 1: roll the world by the last centre-of-mass shift before each step (ASAL's camera)
     crop: u32,      // side of the centred crop that is rendered; the whole world when 0 or >= size
     radius: f32,    // R, the kernel radius in cells (the camera's unit)
-    _pad0: u32,
+    reach: u32,     // largest |dy| or |dx| of any tap: the halo of the step kernel's tile
     _pad1: u32,
     _pad2: u32,
 }
@@ -23,6 +23,13 @@ struct KernelInfo {
     tap_end: u32,   // one past its last tap
     source: u32,    // c0: channel convolved
     dest: u32,      // c1: channel the growth is added to
+}
+
+// One kernel tap: an offset into the step kernel's tile ((-dy) * side + (-dx)) and its weight.
+// Keep in sync with `Tap` in substrates/src/lenia.rs.
+struct Tap {
+    offset: i32,
+    weight: f32,
 }
 
 // Keep in sync with `Camera` in substrates/src/lenia.rs.

@@ -358,9 +358,27 @@ pub struct LeniaParams {
     pub crop: u32,
     /// R.
     pub radius: f32,
+    /// Largest tap offset: the halo of the step kernel's tile.
+    pub reach: u32,
     /// Padding.
-    pub pad: [u32; 3],
+    pub pad: [u32; 2],
 }
+
+/// One kernel tap as the step shader reads it. Keep in sync with `Tap` in
+/// `shaders/lenia_common.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct Tap {
+    /// Offset into the tile: `(-dy)·side + (-dx)`, side = 16 + 2·reach.
+    pub offset: i32,
+    /// Kernel weight.
+    pub weight: f32,
+}
+
+/// Output tile side of `shaders/lenia_step.wgsl`.
+const STEP_TILE: u32 = 16;
+/// Largest kernel reach the step kernel's 64×64 tile holds.
+pub const MAX_REACH: u32 = 24;
 
 /// Per-kernel tap range and routing. Keep in sync with `KernelInfo` in `shaders/lenia_common.wgsl`.
 #[repr(C)]
@@ -456,6 +474,14 @@ impl Lenia {
                     "{}: must be 8..=4096 and larger than the kernel's diameter ({})",
                     config.size,
                     2 * max_reach + 1
+                ),
+            ));
+        }
+        if max_reach as u32 > MAX_REACH {
+            return Err(Error::invalid(
+                "Lenia kernel",
+                format!(
+                    "reaches {max_reach} cells (R·r); the direct-convolution kernel supports up to {MAX_REACH}: lower R or r"
                 ),
             ));
         }
@@ -574,6 +600,18 @@ impl Lenia {
         &self.config
     }
 
+    /// Largest |dy| or |dx| over all kernel taps.
+    #[must_use]
+    pub fn reach(&self) -> u32 {
+        self.kernels
+            .taps
+            .iter()
+            .flatten()
+            .map(|t| t.0.unsigned_abs().max(t.1.unsigned_abs()))
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Channels.
     #[must_use]
     pub fn channels(&self) -> usize {
@@ -642,7 +680,8 @@ impl Lenia {
             recenter: u32::from(self.config.recenter),
             crop: self.config.crop.unwrap_or(0),
             radius: self.config.pattern.radius as f32,
-            pad: [0; 3],
+            reach: self.reach(),
+            pad: [0; 2],
         }
     }
 
@@ -826,15 +865,15 @@ impl Substrate for Lenia {
                 ),
             ));
         }
-        let mut taps: Vec<[f32; 4]> = Vec::new();
+        let mut taps: Vec<Tap> = Vec::new();
         let mut info = Vec::new();
+        let side = (STEP_TILE + 2 * self.reach()) as i32;
         for (k, kernel) in self.kernels.taps.iter().enumerate() {
             let start = taps.len() as u32;
-            taps.extend(
-                kernel
-                    .iter()
-                    .map(|&(dy, dx, w)| [dy as f32, dx as f32, w, 0.0]),
-            );
+            taps.extend(kernel.iter().map(|&(dy, dx, weight)| Tap {
+                offset: -dy * side - dx,
+                weight,
+            }));
             let spec = &self.config.pattern.kernels[k];
             info.push(KernelInfo {
                 tap_start: start,
@@ -1019,7 +1058,11 @@ impl WorldBatch for LeniaBatch {
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&self.pipelines.step);
         pass.set_bind_group(0, &self.step_groups[self.current], &[]);
-        pass.dispatch_workgroups(n.div_ceil(8), n.div_ceil(8), self.lenia_params.worlds);
+        pass.dispatch_workgroups(
+            n.div_ceil(STEP_TILE),
+            n.div_ceil(STEP_TILE),
+            self.lenia_params.worlds,
+        );
         pass.set_pipeline(&self.pipelines.camera);
         pass.set_bind_group(0, &self.camera_groups[self.current], &[]);
         pass.dispatch_workgroups(self.lenia_params.worlds, 1, 1);

@@ -12,6 +12,7 @@
 //! Each WGSL kernel in `shaders/` has a CPU twin in [`reference`], and tests compare the two and
 //! both against the golden fixtures of the original implementation.
 
+pub mod bench;
 pub mod creature;
 pub mod error;
 pub mod genome;

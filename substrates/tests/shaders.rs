@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any error")]
 
 use asal_substrates::gol::GolParams;
-use asal_substrates::lenia::{Camera, KernelInfo, LeniaParams};
+use asal_substrates::lenia::{Camera, KernelInfo, LeniaParams, Tap};
 use asal_substrates::shaders::ALL;
 use asal_substrates::substrate::FrameParams;
 
@@ -97,6 +97,7 @@ fn shared_structs_match_their_wgsl_mirrors() {
         ("recenter", offset_of!(LeniaParams, recenter)),
         ("crop", offset_of!(LeniaParams, crop)),
         ("radius", offset_of!(LeniaParams, radius)),
+        ("reach", offset_of!(LeniaParams, reach)),
     ];
     for shader in ["lenia_step", "lenia_camera", "lenia_render"] {
         check::<LeniaParams>(shader, "LeniaParams", &lenia);
@@ -109,6 +110,14 @@ fn shared_structs_match_their_wgsl_mirrors() {
             ("tap_end", offset_of!(KernelInfo, tap_end)),
             ("source", offset_of!(KernelInfo, source)),
             ("dest", offset_of!(KernelInfo, dest)),
+        ],
+    );
+    check::<Tap>(
+        "lenia_step",
+        "Tap",
+        &[
+            ("offset", offset_of!(Tap, offset)),
+            ("weight", offset_of!(Tap, weight)),
         ],
     );
     check::<Camera>(

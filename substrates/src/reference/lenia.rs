@@ -60,7 +60,10 @@ impl Sim {
                 let y = gy as i64 + i64::from(shift[0]);
                 let x = gx as i64 + i64::from(shift[1]);
                 let mut g = [0f32; 4];
-                for (taps, source, target, p) in &self.kernels {
+                // Kernels grouped by source channel, in the order the GPU's tiled kernel visits them.
+                let by_source =
+                    (0..c).flat_map(|ch| self.kernels.iter().filter(move |k| k.1 == ch));
+                for (taps, source, target, p) in by_source {
                     let base = source * plane;
                     let mut u = 0f32;
                     for &(dy, dx, w) in taps {
