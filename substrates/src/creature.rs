@@ -267,6 +267,10 @@ pub fn build(name: &str, config: &serde_json::Value) -> Result<Box<dyn Substrate
             })?;
             Ok(Box::new(Lenia::new(c)?))
         }
+        "boids" => Ok(Box::new(crate::boids::Boids::from_json(config)?)),
+        name @ ("dnca" | "nca_d1" | "nca_d3") => {
+            Ok(Box::new(crate::nca::Nca::from_json(name, config)?))
+        }
         other => Err(Error::UnknownSubstrate {
             name: other.into(),
             valid: crate::SUBSTRATES.join(", "),

@@ -13,6 +13,7 @@
 //! both against the golden fixtures of the original implementation.
 
 pub mod bench;
+pub mod boids;
 pub mod creature;
 pub mod error;
 pub mod genome;
@@ -20,6 +21,7 @@ pub mod gol;
 pub mod gpu;
 pub mod hash;
 pub mod lenia;
+pub mod nca;
 pub mod reference;
 pub mod shaders;
 pub mod substrate;
@@ -34,16 +36,20 @@ pub use substrate::{
 };
 
 /// Canonical substrate names this build can simulate.
-pub const SUBSTRATES: &[&str] = &["gol", "lenia"];
+pub const SUBSTRATES: &[&str] = &["gol", "lenia", "boids", "dnca", "nca_d1", "nca_d3"];
 
 /// The canonical name for a user-given substrate name (the original's names and aliases).
 pub fn canonical_name(name: &str) -> Result<&'static str> {
     match name.trim().to_ascii_lowercase().as_str() {
         "gol" | "life" | "life-like" | "lifelike" => Ok("gol"),
         "lenia" => Ok("lenia"),
+        "boids" => Ok("boids"),
+        "dnca" => Ok("dnca"),
+        "nca_d1" | "nca-d1" => Ok("nca_d1"),
+        "nca_d3" | "nca-d3" => Ok("nca_d3"),
         other => Err(Error::UnknownSubstrate {
             name: other.to_owned(),
-            valid: "gol (alias life), lenia".into(),
+            valid: "gol (alias life), lenia, boids, dnca, nca_d1, nca_d3".into(),
         }),
     }
 }

@@ -19,6 +19,14 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("lenia_step", LENIA_STEP, "step"),
     ("lenia_camera", LENIA_CAMERA, "camera"),
     ("lenia_render", LENIA_RENDER, "render"),
+    ("boids_step", BOIDS_STEP, "step"),
+    ("boids_render", BOIDS_RENDER, "render"),
+    ("nca_init", NCA_INIT, "init"),
+    ("nca_step", NCA_STEP, "step"),
+    ("nca_render", NCA_RENDER, "render"),
+    ("dnca_init", DNCA_INIT, "init"),
+    ("dnca_step", DNCA_STEP, "step"),
+    ("dnca_render", DNCA_RENDER, "render"),
 ];
 
 /// Life-like CA: initial soup.
@@ -63,5 +71,70 @@ pub(crate) fn lenia_pipelines(gpu: &Gpu) -> LeniaPipelines {
         step: gpu.pipeline("lenia_step", LENIA_STEP, "step"),
         camera: gpu.pipeline("lenia_camera", LENIA_CAMERA, "camera"),
         render: gpu.pipeline("lenia_render", LENIA_RENDER, "render"),
+    }
+}
+
+/// Boids: one step.
+pub const BOIDS_STEP: &str = shader!("boids_step.wgsl");
+/// Boids: render.
+pub const BOIDS_RENDER: &str = shader!("boids_render.wgsl");
+/// Continuous NCA: initial cells.
+pub const NCA_INIT: &str = shader!("common/hash.wgsl", "nca_common.wgsl", "nca_init.wgsl");
+/// Continuous NCA: one step.
+pub const NCA_STEP: &str = shader!(
+    "common/hash.wgsl",
+    "nca_common.wgsl",
+    "nca_net.wgsl",
+    "nca_step.wgsl"
+);
+/// Continuous NCA: render.
+pub const NCA_RENDER: &str = shader!("nca_common.wgsl", "nca_render.wgsl");
+/// Discrete NCA: initial cells.
+pub const DNCA_INIT: &str = shader!("common/hash.wgsl", "nca_common.wgsl", "dnca_init.wgsl");
+/// Discrete NCA: one step.
+pub const DNCA_STEP: &str = shader!(
+    "common/hash.wgsl",
+    "nca_common.wgsl",
+    "nca_net.wgsl",
+    "dnca_step.wgsl"
+);
+/// Discrete NCA: render.
+pub const DNCA_RENDER: &str = shader!("nca_common.wgsl", "dnca_render.wgsl");
+
+/// Compiled boids pipelines.
+#[derive(Clone)]
+pub(crate) struct BoidsPipelines {
+    pub(crate) step: wgpu::ComputePipeline,
+    pub(crate) render: wgpu::ComputePipeline,
+}
+
+pub(crate) fn boids_pipelines(gpu: &Gpu) -> BoidsPipelines {
+    BoidsPipelines {
+        step: gpu.pipeline("boids_step", BOIDS_STEP, "step"),
+        render: gpu.pipeline("boids_render", BOIDS_RENDER, "render"),
+    }
+}
+
+/// Compiled neural CA pipelines (continuous or discrete).
+#[derive(Clone)]
+pub(crate) struct NcaPipelines {
+    pub(crate) init: wgpu::ComputePipeline,
+    pub(crate) step: wgpu::ComputePipeline,
+    pub(crate) render: wgpu::ComputePipeline,
+}
+
+pub(crate) fn nca_pipelines(gpu: &Gpu) -> NcaPipelines {
+    NcaPipelines {
+        init: gpu.pipeline("nca_init", NCA_INIT, "init"),
+        step: gpu.pipeline("nca_step", NCA_STEP, "step"),
+        render: gpu.pipeline("nca_render", NCA_RENDER, "render"),
+    }
+}
+
+pub(crate) fn dnca_pipelines(gpu: &Gpu) -> NcaPipelines {
+    NcaPipelines {
+        init: gpu.pipeline("dnca_init", DNCA_INIT, "init"),
+        step: gpu.pipeline("dnca_step", DNCA_STEP, "step"),
+        render: gpu.pipeline("dnca_render", DNCA_RENDER, "render"),
     }
 }

@@ -3,5 +3,7 @@
 //! Each function mirrors one shader; tests compare the two on small worlds, and both against the
 //! original's golden fixtures.
 
+pub mod boids;
 pub mod gol;
 pub mod lenia;
+pub mod nca;

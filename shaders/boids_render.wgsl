@@ -1,0 +1,163 @@
+// Neural boids, render (the original's `render_state`): white background; every boid a soft
+// triangle, mask = σ(k·a)·σ(k·b)·σ(k·c) on its barycentric coordinates, composited in index
+// order in black, then boid 0 again in red. Row i of the frame is world x = i/(S−1), column j is
+// world y = j/(S−1) (the original's meshgrid with indexing='ij'); triangles do not wrap.
+//
+// One invocation per pixel, 8×8 pixels per workgroup, worlds along z. The boids are processed in
+// chunks of 64: each invocation prepares one boid's triangle and pixel box in workgroup memory,
+// then every pixel composites the chunk's boids in order, evaluating only those whose box
+// contains it (outside the box the mask is below 2e-9, under float32 resolution).
+
+// Keep in sync with `BoidsParams` in substrates/src/boids.rs.
+struct BoidsParams {
+    n_boids: u32,
+    n_nbrs: u32,
+    worlds: u32,
+    wrapped: u32,
+    visual_range: f32,
+    speed: f32,
+    dt: f32,
+    render_size: f32,
+    sharpness: f32,
+    red_boid: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
+struct FrameParams {
+    slot: u32,
+    size: u32,
+    slots: u32,
+    worlds: u32,
+}
+
+// Keep in sync with `reference::boids::Triangle`.
+struct Triangle {
+    t0: vec2<f32>,    // vertex 0 (local (0, 1)·size)
+    e02: vec2<f32>,   // edge 0 → 2
+    e01: vec2<f32>,   // edge 0 → 1
+    gram: vec4<f32>,  // e02·e02, e02·e01, e01·e01, determinant
+    bbox: vec4<i32>,  // first row, last row, first column, last column (inclusive)
+}
+
+@group(0) @binding(0) var<uniform> params: BoidsParams;
+@group(0) @binding(1) var<uniform> frame: FrameParams;
+@group(0) @binding(2) var<storage, read> boids: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> frames: array<u32>;
+
+const CHUNK: u32 = 64u;
+var<workgroup> chunk_tri: array<Triangle, 64>;
+
+// World coordinate of pixel index i: linspace(0, 1, S)[i], which the original's XLA evaluates as
+// i · (1 / (S − 1)); keep in sync with `reference::boids::pixel_coord` (one ulp of position moves
+// a soft edge pixel by ~2e-5).
+fn pixel_coord(i: u32) -> f32 {
+    if frame.size <= 1u {
+        return 0.0;
+    }
+    return f32(i) * (1.0 / f32(frame.size - 1u));
+}
+
+// Keep in sync with `reference::boids::triangle`.
+fn triangle(b: vec4<f32>) -> Triangle {
+    let norm = sqrt(b.z * b.z + b.w * b.w);
+    let u = b.z / norm;
+    let w = b.w / norm;
+    let s = params.render_size;
+    // local2global = [[u, -v, x], [v, u, y]] on the local vertices (0, 1), (0, -1), (3, 0).
+    let t0 = vec2<f32>(u * 0.0 + -w * s + b.x, w * 0.0 + u * s + b.y);
+    let t1 = vec2<f32>(u * 0.0 + -w * -s + b.x, w * 0.0 + u * -s + b.y);
+    let t2 = vec2<f32>(u * (3.0 * s) + -w * 0.0 + b.x, w * (3.0 * s) + u * 0.0 + b.y);
+    var t: Triangle;
+    t.t0 = t0;
+    t.e02 = t2 - t0;
+    t.e01 = t1 - t0;
+    let d00 = t.e02.x * t.e02.x + t.e02.y * t.e02.y;
+    let d01 = t.e02.x * t.e01.x + t.e02.y * t.e01.y;
+    let d11 = t.e01.x * t.e01.x + t.e01.y * t.e01.y;
+    t.gram = vec4<f32>(d00, d01, d11, d00 * d11 - d01 * d01);
+    // Below barycentric −20/k every mask factor is under σ(−20): the triangle scaled by
+    // 1 + 60/k about its centroid bounds all visible coverage.
+    let m = 20.0 / params.sharpness;
+    let c = (t0 + t1 + t2) / 3.0;
+    let r0 = abs(t0 - c);
+    let r1 = abs(t1 - c);
+    let r2 = abs(t2 - c);
+    let reach = max(max(max(r0.x, r0.y), max(r1.x, r1.y)), max(r2.x, r2.y)) * (1.0 + 3.0 * m);
+    let scale = f32(frame.size - 1u);
+    let last = i32(frame.size) - 1;
+    t.bbox = vec4<i32>(
+        max(i32(floor((c.x - reach) * scale)) - 1, 0),
+        min(i32(ceil((c.x + reach) * scale)) + 1, last),
+        max(i32(floor((c.y - reach) * scale)) - 1, 0),
+        min(i32(ceil((c.y + reach) * scale)) + 1, last),
+    );
+    return t;
+}
+
+fn sigmoid(z: f32) -> f32 {
+    return 1.0 / (1.0 + exp(-z));
+}
+
+// Keep in sync with `reference::boids::coverage`.
+fn coverage(t: Triangle, q: vec2<f32>) -> f32 {
+    let e = q - t.t0;
+    let d20 = e.x * t.e02.x + e.y * t.e02.y;
+    let d21 = e.x * t.e01.x + e.y * t.e01.y;
+    let b = (t.gram.z * d20 - t.gram.y * d21) / t.gram.w;
+    let c = (t.gram.x * d21 - t.gram.y * d20) / t.gram.w;
+    let a = 1.0 - b - c;
+    let k = params.sharpness;
+    return sigmoid(k * a) * sigmoid(k * b) * sigmoid(k * c);
+}
+
+fn in_box(t: Triangle, row: i32, col: i32) -> bool {
+    return row >= t.bbox.x && row <= t.bbox.y && col >= t.bbox.z && col <= t.bbox.w;
+}
+
+@compute @workgroup_size(8, 8)
+fn render(
+    @builtin(global_invocation_id) gid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let s = frame.size;
+    let n = params.n_boids;
+    let base = gid.z * n;
+    let row = i32(gid.y);
+    let col = i32(gid.x);
+    let q = vec2<f32>(pixel_coord(gid.y), pixel_coord(gid.x));
+    var rgb = vec3<f32>(1.0, 1.0, 1.0);
+    // Every invocation takes part in the loads and barriers, also those outside the frame.
+    for (var first = 0u; first < n; first += CHUNK) {
+        let count = min(CHUNK, n - first);
+        if lid < count {
+            chunk_tri[lid] = triangle(boids[base + first + lid]);
+        }
+        workgroupBarrier();
+        for (var k = 0u; k < count; k++) {
+            let t = chunk_tri[k];
+            if in_box(t, row, col) {
+                let m = coverage(t, q);
+                rgb = m * vec3<f32>(0.0) + (1.0 - m) * rgb;
+            }
+        }
+        workgroupBarrier();
+    }
+    if params.red_boid != 0u {
+        let t = triangle(boids[base]);
+        if in_box(t, row, col) {
+            let m = coverage(t, q);
+            rgb = m * vec3<f32>(1.0, 0.0, 0.0) + (1.0 - m) * rgb;
+        }
+    }
+    if gid.x >= s || gid.y >= s {
+        return;
+    }
+    let rgba = to_byte(rgb.x) | (to_byte(rgb.y) << 8u) | (to_byte(rgb.z) << 16u) | 0xff000000u;
+    frames[((gid.z * frame.slots + frame.slot) * s + gid.y) * s + gid.x] = rgba;
+}
+
+fn to_byte(v: f32) -> u32 {
+    return u32(round(clamp(v, 0.0, 1.0) * 255.0));
+}

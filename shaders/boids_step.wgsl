@@ -1,0 +1,162 @@
+// Neural boids, one step: one invocation per boid, worlds along z (the original's
+// substrates/boids.py, `_step_state_network`). Every boid reads the old state and writes the new
+// one, so all boids move "in parallel from the same old state" as the original's vmap.
+//
+// State layout: [world][boid] of vec4 (x, y, vx, vy). Genomes: [world][193] in the original's
+// flat order (each Dense layer's bias before its kernel, kernel [in][out]).
+
+// Keep in sync with `BoidsParams` in substrates/src/boids.rs.
+struct BoidsParams {
+    n_boids: u32,       // boids per world
+    n_nbrs: u32,        // neighbours perceived (≤ MAX_NBRS)
+    worlds: u32,        // worlds in the batch
+    wrapped: u32,       // 1: distances and positions through the torus (nearest image); 0: the original
+    visual_range: f32,  // neighbours at distance ≥ this are masked out of the mean
+    speed: f32,
+    dt: f32,
+    render_size: f32,   // triangle half-width (render only)
+    sharpness: f32,     // soft edge sharpness (render only)
+    red_boid: u32,      // render only
+    _pad0: u32,
+    _pad1: u32,
+}
+
+// Genome offsets; keep in sync with `boids::layout` in substrates/src/boids.rs.
+const GENOME_LEN: u32 = 193u;
+const D0_B: u32 = 0u;
+const D0_K: u32 = 8u;
+const D1_B: u32 = 40u;
+const D1_K: u32 = 48u;
+const D2_B: u32 = 112u;
+const D2_K: u32 = 120u;
+const D3_B: u32 = 184u;
+const D3_K: u32 = 185u;
+// Keep in sync with `boids::MAX_NEIGHBOURS`; the sorted list also holds the boid itself.
+const MAX_NBRS: u32 = 32u;
+
+@group(0) @binding(0) var<uniform> params: BoidsParams;
+@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> genomes: array<f32>;
+
+// Some drivers evaluate tanh as a ratio of exponentials that overflows to NaN for large |x|;
+// tanh(±15) is already ±1 in float32, so clamping changes no result.
+fn tanh_f(x: f32) -> f32 {
+    return tanh(clamp(x, -15.0, 15.0));
+}
+
+fn delta(from_p: vec2<f32>, to_p: vec2<f32>) -> vec2<f32> {
+    var d = to_p - from_p;
+    if params.wrapped != 0u {
+        d = d - round(d);
+    }
+    return d;
+}
+
+@compute @workgroup_size(64)
+fn step(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let n = params.n_boids;
+    let i = gid.x;
+    if i >= n {
+        return;
+    }
+    let world = gid.z;
+    let base = world * n;
+    let g = world * GENOME_LEN;
+    let me = src[base + i];
+    let xi = me.xy;
+    let vi = me.zw;
+
+    // The n_nbrs + 1 smallest (distance, index) pairs in order: the original's stable argsort,
+    // whose first entry (normally the boid itself) is then dropped. Insertion keeps earlier
+    // indices first among equal distances, as a stable sort does.
+    let keep = params.n_nbrs + 1u;
+    var near_d: array<f32, 33>;
+    var near_j: array<u32, 33>;
+    var count = 0u;
+    for (var j = 0u; j < n; j++) {
+        let d2 = delta(xi, src[base + j].xy);
+        let d = sqrt(d2.x * d2.x + d2.y * d2.y);
+        if count == keep && !(d < near_d[keep - 1u]) {
+            continue;
+        }
+        var k = count;
+        if count < keep {
+            count += 1u;
+        } else {
+            k = keep - 1u;
+        }
+        while k > 0u && near_d[k - 1u] > d {
+            near_d[k] = near_d[k - 1u];
+            near_j[k] = near_j[k - 1u];
+            k -= 1u;
+        }
+        near_d[k] = d;
+        near_j[k] = j;
+    }
+
+    let u = vi.x;
+    let w = vi.y;
+    var pooled = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    var hits = 0u;
+    for (var r = 1u; r < count; r++) {
+        if !(near_d[r] < params.visual_range) {
+            continue;
+        }
+        let other = src[base + near_j[r]];
+        var q = other.xy;
+        if params.wrapped != 0u {
+            q = xi + delta(xi, q);
+        }
+        // global2local = [[u, v, -u·x - v·y], [-v, u, v·x - u·y]], as the original writes it.
+        let lx = u * q.x + w * q.y + (-u * xi.x - w * xi.y);
+        let ly = -w * q.x + u * q.y + (w * xi.x - u * xi.y);
+        let lvx = u * other.z + w * other.w;
+        let lvy = -w * other.z + u * other.w;
+        var input = array<f32, 4>(50.0 * lx, 50.0 * ly, lvx, lvy);
+        var h1: array<f32, 8>;
+        for (var o = 0u; o < 8u; o++) {
+            var acc = 0.0;
+            for (var k = 0u; k < 4u; k++) {
+                acc += input[k] * genomes[g + D0_K + k * 8u + o];
+            }
+            h1[o] = tanh_f(acc + genomes[g + D0_B + o]);
+        }
+        for (var o = 0u; o < 8u; o++) {
+            var acc = 0.0;
+            for (var k = 0u; k < 8u; k++) {
+                acc += h1[k] * genomes[g + D1_K + k * 8u + o];
+            }
+            pooled[o] += tanh_f(acc + genomes[g + D1_B + o]);
+        }
+        hits += 1u;
+    }
+
+    // No neighbour in range: the original selects an output of 0.
+    var turn = 0.0;
+    if hits > 0u {
+        var h3: array<f32, 8>;
+        for (var o = 0u; o < 8u; o++) {
+            var acc = 0.0;
+            for (var k = 0u; k < 8u; k++) {
+                acc += (pooled[k] / f32(hits)) * genomes[g + D2_K + k * 8u + o];
+            }
+            h3[o] = tanh_f(acc + genomes[g + D2_B + o]);
+        }
+        var acc = 0.0;
+        for (var k = 0u; k < 8u; k++) {
+            acc += h3[k] * genomes[g + D3_K + k];
+        }
+        turn = 60.0 * tanh_f(acc + genomes[g + D3_B]);
+    }
+
+    // Lateral acceleration (0, turn) rotated to global; constant speed; position mod 1.
+    let dv = vec2<f32>(-w * turn, u * turn);
+    var v = vi + dv * params.dt;
+    v = v / sqrt(v.x * v.x + v.y * v.y);
+    var x = xi + params.speed * v * params.dt;
+    x = x - floor(x);
+    // A tiny negative coordinate can round up to exactly 1.0, the same torus point as 0.
+    x = select(x, x - 1.0, x >= vec2<f32>(1.0));
+    dst[base + i] = vec4<f32>(x, v);
+}

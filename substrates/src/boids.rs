@@ -1,0 +1,576 @@
+//! Neural boids (`boids`), as the original's `substrates/boids.py` (SakanaAI/asal; reference
+//! §2.2 and `fixtures/asal/boids.json`).
+//!
+//! N = 128 boids move on the unit torus at constant speed 0.5 with dt = 0.01. Each step, every
+//! boid takes its 16 nearest others, found by sorting the plain Euclidean distances to all boids
+//! (the original ignores the torus here, though motion wraps; `wrapped_perception` uses the
+//! nearest images instead). Their positions (×50) and headings, expressed in the boid's local
+//! frame, go through a shared MLP 4→8→8 with tanh; the outputs of neighbours closer than 0.1 are
+//! averaged and go through 8→8→1 with tanh (output 0 with no neighbour in range). That output
+//! ×60 is a lateral acceleration: v ← normalise(v + dv·dt), x ← (x + speed·v·dt) mod 1.
+//!
+//! The genome is the original's flat parameter vector (193 values, `ravel_pytree` order: every
+//! Dense layer's bias before its kernel, kernels `[in][out]`).
+//!
+//! Rendering as the original: white background, each boid a soft triangle (local vertices
+//! (0, 1), (0, −1), (3, 0) × 0.015, mask σ(40a)·σ(40b)·σ(40c) on barycentric coordinates),
+//! composited in index order in black, then boid 0 again in red; pixel (i, j) is the world point
+//! (i/(S−1), j/(S−1)), so the first image axis is x. Unlike the original, which evaluates every
+//! triangle at every pixel, each triangle is rasterised only over its bounding box widened to
+//! where the mask falls below 2e-9 (`shaders/boids_render.wgsl` culls per 8×8 tile first).
+//!
+//! Initial states come from the counter hash (positions uniform, headings uniform angles) and
+//! are uploaded, so the GPU and the CPU twin start from identical states.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::genome::{Decode, GenomeBlock, GenomeSpec};
+use crate::gol::entry;
+use crate::gpu::Gpu;
+use crate::hash;
+use crate::reference;
+use crate::shaders;
+use crate::substrate::{FrameTarget, Init, Substrate, WorldBatch};
+use crate::tensors::{State, Tensor};
+
+/// Offsets of the flax leaves in the flat genome (`fixtures/asal/boids.json` `param_layout`).
+/// Keep in sync with the constants in `shaders/boids_step.wgsl`.
+pub mod layout {
+    /// `Dense_0.bias` [8].
+    pub const D0_B: usize = 0;
+    /// `Dense_0.kernel` [4, 8].
+    pub const D0_K: usize = 8;
+    /// `Dense_1.bias` [8].
+    pub const D1_B: usize = 40;
+    /// `Dense_1.kernel` [8, 8].
+    pub const D1_K: usize = 48;
+    /// `Dense_2.bias` [8].
+    pub const D2_B: usize = 112;
+    /// `Dense_2.kernel` [8, 8].
+    pub const D2_K: usize = 120;
+    /// `Dense_3.bias` [1].
+    pub const D3_B: usize = 184;
+    /// `Dense_3.kernel` [8, 1].
+    pub const D3_K: usize = 185;
+    /// Genome length.
+    pub const LEN: usize = 193;
+}
+
+/// Positions and headings of every boid of one world.
+pub type Flock = (Vec<[f32; 2]>, Vec<[f32; 2]>);
+
+/// Most neighbours a boid perceives (the GPU kernel keeps them in a fixed-size local array).
+pub const MAX_NEIGHBOURS: u32 = 32;
+
+/// Settings of the boids substrate (a creature file's `config`); defaults are the original's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BoidsConfig {
+    /// Boids per world.
+    pub n_boids: u32,
+    /// Neighbours each boid perceives.
+    pub n_nbrs: u32,
+    /// Neighbours farther than this are masked out of the mean.
+    pub visual_range: f32,
+    /// Distance per unit time.
+    pub speed: f32,
+    /// Time step.
+    pub dt: f32,
+    /// Triangle half-width in world units.
+    pub bird_render_size: f32,
+    /// Sharpness of the soft triangle edges (on barycentric coordinates).
+    pub bird_render_sharpness: f32,
+    /// Draw boid 0 again in red on top.
+    pub red_boid: bool,
+    /// Find neighbours through the torus (nearest images); the original does not.
+    pub wrapped_perception: bool,
+}
+
+impl Default for BoidsConfig {
+    fn default() -> Self {
+        Self {
+            n_boids: 128,
+            n_nbrs: 16,
+            visual_range: 0.1,
+            speed: 0.5,
+            dt: 0.01,
+            bird_render_size: 0.015,
+            bird_render_sharpness: 40.0,
+            red_boid: true,
+            wrapped_perception: false,
+        }
+    }
+}
+
+/// Uniform parameters of the boids kernels. Keep in sync with `BoidsParams` in
+/// `shaders/boids_step.wgsl` and `shaders/boids_render.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct BoidsParams {
+    /// Boids per world.
+    pub n_boids: u32,
+    /// Neighbours per boid.
+    pub n_nbrs: u32,
+    /// Worlds in the batch.
+    pub worlds: u32,
+    /// 1: neighbours through the torus.
+    pub wrapped: u32,
+    /// Visual range.
+    pub visual_range: f32,
+    /// Speed.
+    pub speed: f32,
+    /// Time step.
+    pub dt: f32,
+    /// Triangle half-width.
+    pub render_size: f32,
+    /// Triangle edge sharpness.
+    pub sharpness: f32,
+    /// 1: boid 0 drawn again in red.
+    pub red_boid: u32,
+    /// Padding to 16 bytes.
+    pub pad0: u32,
+    /// Padding to 16 bytes.
+    pub pad1: u32,
+}
+
+/// The boids substrate.
+#[derive(Debug)]
+pub struct Boids {
+    config: BoidsConfig,
+    genome: GenomeSpec,
+}
+
+impl Boids {
+    /// A boids substrate with these settings.
+    pub fn new(config: BoidsConfig) -> Result<Self> {
+        let c = &config;
+        if !(2..=16_384).contains(&c.n_boids) {
+            return Err(Error::invalid(
+                "n_boids",
+                format!("{}: valid 2..=16384 (the original uses 128)", c.n_boids),
+            ));
+        }
+        if c.n_nbrs == 0 || c.n_nbrs > MAX_NEIGHBOURS || c.n_nbrs >= c.n_boids {
+            return Err(Error::invalid(
+                "n_nbrs",
+                format!(
+                    "{}: valid 1..={} and below n_boids ({}); the original uses 16",
+                    c.n_nbrs,
+                    MAX_NEIGHBOURS.min(c.n_boids - 1),
+                    c.n_boids
+                ),
+            ));
+        }
+        let positive = [
+            ("visual_range", c.visual_range, "0.1"),
+            ("dt", c.dt, "0.01"),
+            ("bird_render_size", c.bird_render_size, "0.015"),
+            ("bird_render_sharpness", c.bird_render_sharpness, "40"),
+        ];
+        for (name, value, original) in positive {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(Error::invalid(
+                    name,
+                    format!("{value}: must be a finite number > 0 (the original uses {original})"),
+                ));
+            }
+        }
+        if !(c.speed.is_finite() && c.speed >= 0.0 && c.speed * c.dt <= 0.25) {
+            return Err(Error::invalid(
+                "speed",
+                format!(
+                    "{}: must be ≥ 0 with speed·dt ≤ 0.25 (a quarter of the torus per step); the original uses 0.5",
+                    c.speed
+                ),
+            ));
+        }
+        if c.bird_render_size > 0.25 {
+            return Err(Error::invalid(
+                "bird_render_size",
+                format!("{}: valid up to 0.25 of the torus", c.bird_render_size),
+            ));
+        }
+        let dense = |name: &str, shape: Vec<usize>, doc: &str| GenomeBlock {
+            name: name.into(),
+            shape,
+            decode: Decode::Identity,
+            doc: doc.into(),
+        };
+        let genome = GenomeSpec {
+            substrate: "boids".into(),
+            blocks: vec![
+                dense("Dense_0.bias", vec![8], "per-neighbour layer 1 bias"),
+                dense(
+                    "Dense_0.kernel",
+                    vec![4, 8],
+                    "per-neighbour layer 1: (50·local position, local heading) → 8",
+                ),
+                dense("Dense_1.bias", vec![8], "per-neighbour layer 2 bias"),
+                dense("Dense_1.kernel", vec![8, 8], "per-neighbour layer 2: 8 → 8"),
+                dense("Dense_2.bias", vec![8], "pooled layer 1 bias"),
+                dense(
+                    "Dense_2.kernel",
+                    vec![8, 8],
+                    "pooled layer 1: mean over neighbours in range → 8",
+                ),
+                dense("Dense_3.bias", vec![1], "turn output bias"),
+                dense(
+                    "Dense_3.kernel",
+                    vec![8, 1],
+                    "turn output: 8 → lateral acceleration / 60",
+                ),
+            ],
+        };
+        debug_assert_eq!(genome.dim(), layout::LEN);
+        Ok(Self { config, genome })
+    }
+
+    /// A boids substrate from a creature file's `config` (JSON; an empty object for the original).
+    pub fn from_json(config: &serde_json::Value) -> Result<Self> {
+        let c: BoidsConfig = serde_json::from_value(config.clone()).map_err(|e| {
+            Error::invalid(
+                "boids config",
+                format!(
+                    "{e}; valid fields: n_boids, n_nbrs, visual_range, speed, dt, bird_render_size, \
+                     bird_render_sharpness, red_boid, wrapped_perception"
+                ),
+            )
+        })?;
+        Self::new(c)
+    }
+
+    /// The settings.
+    #[must_use]
+    pub fn config(&self) -> &BoidsConfig {
+        &self.config
+    }
+
+    /// The kernels' uniform parameters for a batch of `worlds`.
+    #[must_use]
+    pub fn params(&self, worlds: u32) -> BoidsParams {
+        let c = &self.config;
+        BoidsParams {
+            n_boids: c.n_boids,
+            n_nbrs: c.n_nbrs,
+            worlds,
+            wrapped: u32::from(c.wrapped_perception),
+            visual_range: c.visual_range,
+            speed: c.speed,
+            dt: c.dt,
+            render_size: c.bird_render_size,
+            sharpness: c.bird_render_sharpness,
+            red_boid: u32::from(c.red_boid),
+            pad0: 0,
+            pad1: 0,
+        }
+    }
+
+    /// Positions and headings of `world` at the start.
+    pub fn initial(&self, init: &Init, world: u32) -> Result<Flock> {
+        let n = self.config.n_boids as usize;
+        match init {
+            Init::Seed(seed) => Ok(reference::boids::initial(hash::seed32(*seed), world, n)),
+            Init::States(states) => {
+                let state = states
+                    .get(world as usize)
+                    .or(states.first())
+                    .ok_or_else(|| Error::invalid("initial states", "no state given"))?;
+                self.from_state(state)
+            }
+        }
+    }
+
+    /// Positions and headings from a state in the fixtures' names (`x`, `v`: [n_boids, 2]).
+    pub fn from_state(&self, state: &State) -> Result<Flock> {
+        let n = self.config.n_boids as usize;
+        let field = |name: &str, what: &str| -> Result<Vec<[f32; 2]>> {
+            let t = state.get(name).ok_or_else(|| {
+                Error::invalid(
+                    "initial state",
+                    format!("a boids state needs `{name}` ({what}, shape [{n}, 2])"),
+                )
+            })?;
+            if t.shape != [n, 2] {
+                return Err(Error::invalid(
+                    "initial state",
+                    format!(
+                        "`{name}` has shape {:?}; this substrate needs [{n}, 2] (n_boids = {n})",
+                        t.shape
+                    ),
+                ));
+            }
+            let values = t.to_f32();
+            if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+                return Err(Error::invalid(
+                    "initial state",
+                    format!("`{name}` holds {v}; every value must be finite"),
+                ));
+            }
+            Ok(values.chunks_exact(2).map(|p| [p[0], p[1]]).collect())
+        };
+        let x = field("x", "positions in [0, 1)")?;
+        let v = field("v", "headings")?;
+        if let Some(p) = x.iter().flatten().find(|p| !(0.0..1.0).contains(*p)) {
+            return Err(Error::invalid(
+                "initial state",
+                format!("`x` holds {p}; positions must be in [0, 1) (the unit torus)"),
+            ));
+        }
+        if let Some(h) = v.iter().find(|h| h[0] == 0.0 && h[1] == 0.0) {
+            return Err(Error::invalid(
+                "initial state",
+                format!("`v` holds {h:?}; a heading must be non-zero"),
+            ));
+        }
+        Ok((x, v))
+    }
+
+    /// Renders a state on the CPU (`[row][col][rgb]` floats in [0, 1]), as the GPU does.
+    pub fn render_cpu(&self, state: &State, size: u32) -> Result<Vec<f32>> {
+        let (x, v) = self.from_state(state)?;
+        Ok(reference::boids::render(&self.params(1), &x, &v, size))
+    }
+}
+
+/// A state in the fixtures' names from positions and headings.
+#[must_use]
+pub fn boids_state(x: &[[f32; 2]], v: &[[f32; 2]]) -> State {
+    let n = x.len();
+    let mut s = State::new();
+    s.insert("x".into(), Tensor::f32(&[n, 2], x.concat()));
+    s.insert("v".into(), Tensor::f32(&[n, 2], v.concat()));
+    s
+}
+
+impl Substrate for Boids {
+    fn name(&self) -> &'static str {
+        "boids"
+    }
+
+    fn genome(&self) -> &GenomeSpec {
+        &self.genome
+    }
+
+    fn default_steps(&self) -> u32 {
+        1000
+    }
+
+    fn bytes_per_world(&self) -> u64 {
+        // Two ping-pong states of (x, y, vx, vy) per boid, and the genome.
+        2 * u64::from(self.config.n_boids) * 16 + layout::LEN as u64 * 4
+    }
+
+    fn create_batch(
+        &self,
+        gpu: &Gpu,
+        genomes: &[f32],
+        init: &Init,
+        first_world: u32,
+    ) -> Result<Box<dyn WorldBatch>> {
+        let worlds = self.genome.validate_batch(genomes)? as u32;
+        let n = self.config.n_boids as usize;
+        let mut data: Vec<[f32; 4]> = Vec::with_capacity(n * worlds as usize);
+        for w in 0..worlds {
+            // Seeded draws use the global world index (independent of how a batch is split);
+            // given states are already this chunk's, indexed locally.
+            let index = match init {
+                Init::Seed(_) => first_world + w,
+                Init::States(_) => w,
+            };
+            let (x, v) = self.initial(init, index)?;
+            data.extend(x.iter().zip(&v).map(|(x, v)| [x[0], x[1], v[0], v[1]]));
+        }
+        let state_bytes = data.len() as u64 * 16;
+        let limit = gpu.limits().max_storage_buffer_binding_size;
+        if state_bytes > limit {
+            return Err(Error::invalid(
+                "batch",
+                format!(
+                    "{worlds} worlds of {n} boids need {state_bytes} bytes, over the adapter's {limit} byte binding limit"
+                ),
+            ));
+        }
+        let params = self.params(worlds);
+        let uniform = gpu.storage_buffer(
+            "boids params",
+            bytemuck::bytes_of(&params),
+            wgpu::BufferUsages::UNIFORM,
+        );
+        let weights = gpu.storage_buffer(
+            "boids genomes",
+            bytemuck::cast_slice(genomes),
+            wgpu::BufferUsages::empty(),
+        );
+        let states = [
+            gpu.storage_buffer(
+                "boids state a",
+                bytemuck::cast_slice(&data),
+                wgpu::BufferUsages::empty(),
+            ),
+            gpu.storage_zeroed("boids state b", state_bytes),
+        ];
+        let pipelines = shaders::boids_pipelines(gpu);
+        let step_groups = [0usize, 1].map(|i| {
+            gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("boids step"),
+                layout: &pipelines.step.get_bind_group_layout(0),
+                entries: &[
+                    entry(0, &uniform),
+                    entry(1, &states[i]),
+                    entry(2, &states[1 - i]),
+                    entry(3, &weights),
+                ],
+            })
+        });
+        Ok(Box::new(BoidsBatch {
+            gpu: gpu.clone(),
+            params,
+            uniform,
+            states,
+            current: 0,
+            step_groups,
+            pipelines,
+        }))
+    }
+
+    fn cpu_rollout(
+        &self,
+        genome: &[f32],
+        init: &Init,
+        world: u32,
+        steps: &[u32],
+    ) -> Result<Vec<State>> {
+        self.genome.validate(genome)?;
+        let params = self.params(1);
+        let (mut x, mut v) = self.initial(init, world)?;
+        let last = steps.iter().copied().max().unwrap_or(0);
+        let mut out = Vec::with_capacity(steps.len());
+        for t in 0..=last {
+            if steps.contains(&t) {
+                out.push(boids_state(&x, &v));
+            }
+            if t < last {
+                (x, v) = reference::boids::step(&params, genome, &x, &v);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Boids worlds on the GPU: `[world][boid]` of (x, y, vx, vy), ping-ponged.
+struct BoidsBatch {
+    gpu: Gpu,
+    params: BoidsParams,
+    uniform: wgpu::Buffer,
+    states: [wgpu::Buffer; 2],
+    current: usize,
+    step_groups: [wgpu::BindGroup; 2],
+    pipelines: shaders::BoidsPipelines,
+}
+
+impl WorldBatch for BoidsBatch {
+    fn len(&self) -> u32 {
+        self.params.worlds
+    }
+
+    fn encode_step(&mut self, encoder: &mut wgpu::CommandEncoder) {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&self.pipelines.step);
+        pass.set_bind_group(0, &self.step_groups[self.current], &[]);
+        pass.dispatch_workgroups(self.params.n_boids.div_ceil(64), 1, self.params.worlds);
+        drop(pass);
+        self.current = 1 - self.current;
+    }
+
+    fn encode_render(&self, encoder: &mut wgpu::CommandEncoder, target: &FrameTarget, slot: u32) {
+        let bind = self
+            .gpu
+            .device
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("boids render"),
+                layout: &self.pipelines.render.get_bind_group_layout(0),
+                entries: &[
+                    entry(0, &self.uniform),
+                    entry(1, target.slot_params(slot)),
+                    entry(2, &self.states[self.current]),
+                    entry(3, &target.buffer),
+                ],
+            });
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&self.pipelines.render);
+        pass.set_bind_group(0, &bind, &[]);
+        let (x, y, z) = target.workgroups();
+        pass.dispatch_workgroups(x, y, z);
+    }
+
+    fn read_states(&self, gpu: &Gpu) -> Result<Vec<State>> {
+        let buffer = &self.states[self.current];
+        let bytes = gpu.read_buffer(None, buffer, 0, buffer.size())?;
+        let boids: &[[f32; 4]] = bytemuck::cast_slice(&bytes);
+        let n = self.params.n_boids as usize;
+        Ok(boids
+            .chunks_exact(n)
+            .take(self.params.worlds as usize)
+            .map(|w| {
+                let x: Vec<[f32; 2]> = w.iter().map(|b| [b[0], b[1]]).collect();
+                let v: Vec<[f32; 2]> = w.iter().map(|b| [b[2], b[3]]).collect();
+                boids_state(&x, &v)
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genome_has_the_original_dimension() {
+        let b = Boids::new(BoidsConfig::default()).ok();
+        assert_eq!(b.map(|b| b.genome().dim()), Some(193));
+    }
+
+    #[test]
+    fn bad_configs_are_errors() {
+        let bad = [
+            BoidsConfig {
+                n_boids: 1,
+                ..Default::default()
+            },
+            BoidsConfig {
+                n_nbrs: 0,
+                ..Default::default()
+            },
+            BoidsConfig {
+                n_nbrs: 33,
+                ..Default::default()
+            },
+            BoidsConfig {
+                n_boids: 10,
+                n_nbrs: 10,
+                ..Default::default()
+            },
+            BoidsConfig {
+                dt: f32::NAN,
+                ..Default::default()
+            },
+            BoidsConfig {
+                visual_range: -1.0,
+                ..Default::default()
+            },
+            BoidsConfig {
+                speed: 1e9,
+                ..Default::default()
+            },
+        ];
+        for c in bad {
+            assert!(Boids::new(c.clone()).is_err(), "{c:?}");
+        }
+        let err = Boids::from_json(&serde_json::json!({"nboids": 3}))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("nboids") && err.contains("n_boids"), "{err}");
+    }
+}
