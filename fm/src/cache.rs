@@ -138,6 +138,16 @@ impl<M: FoundationModel> FoundationModel for CachedModel<M> {
         Ok(out)
     }
 
+    // `gpu_input` stays `Frames`: the cache needs the frame bytes on the host to hash them.
+    fn embed_preprocessed(
+        &self,
+        values: &crate::preprocess::PixelValues,
+        n: usize,
+    ) -> Result<Vec<f32>> {
+        // Preprocessed values are not frames, so they bypass the cache.
+        self.inner.embed_preprocessed(values, n)
+    }
+
     fn embed_texts(&self, prompts: &[String]) -> Result<Vec<f32>> {
         self.inner.embed_texts(prompts)
     }

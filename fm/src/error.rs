@@ -166,6 +166,14 @@ pub enum FmError {
         /// Expected vs actual.
         message: String,
     },
+    /// The GPU failed (device lost, validation error, readback timeout).
+    #[error("GPU {what}: {source}")]
+    Gpu {
+        /// What was being done.
+        what: &'static str,
+        /// The GPU runtime's error.
+        source: asal_substrates::Error,
+    },
     /// A filesystem error on a named path.
     #[error("{action} {path}: {source}")]
     Io {

@@ -18,6 +18,7 @@
 
 pub mod cache;
 pub mod error;
+pub mod gpu;
 pub mod model;
 pub mod onnx;
 pub mod pixels;
@@ -28,10 +29,11 @@ pub mod tokenizer;
 
 pub use cache::CachedModel;
 pub use error::{FmError, Result};
-pub use model::{FoundationModel, open_model, open_model_in};
+pub use gpu::{GpuFrames, GpuPreprocessor};
+pub use model::{FoundationModel, GpuInput, open_model, open_model_in};
 pub use onnx::{OnnxModel, OnnxOptions};
 pub use pixels::{PIXEL_DIM, PixelModel};
-pub use preprocess::{Frame, ImageSpec, Pixels};
+pub use preprocess::{Frame, ImageSpec, PixelValues, Pixels, Precision};
 pub use registry::{ModelEntry, ModelStatus, Registry};
 pub use runtime::{ExecutionProvider, RuntimeInfo, runtime_info};
 pub use tokenizer::{CLIP_CONTEXT, ClipTokenizer, TokenBatch};

@@ -2,10 +2,29 @@
 
 use std::path::Path;
 
+use crate::error::FmError;
 use crate::error::Result;
 use crate::onnx::{OnnxModel, OnnxOptions};
 use crate::pixels::PixelModel;
-use crate::preprocess::{Frame, ImageSpec};
+use crate::preprocess::{Frame, ImageSpec, PixelValues, Precision};
+
+/// How a GPU embedding path ([`crate::gpu::GpuPreprocessor::embed`]) feeds a model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GpuInput {
+    /// Read the frames back and call [`FoundationModel::embed_images`] (models that need the
+    /// frame bytes on the host, e.g. the embedding cache, which hashes them).
+    Frames,
+    /// The pixel model: the whole model runs on the GPU.
+    PixelModel,
+    /// Preprocess on the GPU to this spec and precision, then call
+    /// [`FoundationModel::embed_preprocessed`].
+    Preprocessed {
+        /// Size and normalisation.
+        spec: ImageSpec,
+        /// Element type of the model's input.
+        precision: Precision,
+    },
+}
 
 /// An image (and possibly text) encoder producing unit-length embeddings in one space.
 ///
@@ -25,6 +44,22 @@ pub trait FoundationModel: Send + Sync {
     /// consumes frames its own way (the pixel model).
     fn image_spec(&self) -> Option<ImageSpec> {
         None
+    }
+
+    /// How a GPU path should feed this model (default: read frames back, [`GpuInput::Frames`]).
+    fn gpu_input(&self) -> GpuInput {
+        GpuInput::Frames
+    }
+
+    /// Embeds `n` images already preprocessed to [`FoundationModel::image_spec`] (NCHW), e.g. on
+    /// the GPU. Returns unit rows `[n × dim()]`. Models without an image spec refuse.
+    fn embed_preprocessed(&self, values: &PixelValues, n: usize) -> Result<Vec<f32>> {
+        let _ = (values, n);
+        Err(FmError::InvalidOption {
+            field: "model input",
+            value: self.name().to_string(),
+            expected: "frames: this model does not take preprocessed pixel values",
+        })
     }
 
     /// Embeds frames: `[frames.len() × dim()]` row-major, each row of unit length.

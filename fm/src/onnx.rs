@@ -30,8 +30,10 @@ use ort::session::{Session, SessionInputValue, builder::GraphOptimizationLevel};
 use ort::value::{Tensor, TensorElementType};
 
 use crate::error::{FmError, Result};
-use crate::model::FoundationModel;
-use crate::preprocess::{Frame, ImageSpec, l2_normalize_rows, preprocess, to_f16};
+use crate::model::{FoundationModel, GpuInput};
+use crate::preprocess::{
+    Frame, ImageSpec, PixelValues, Precision, l2_normalize_rows, preprocess, to_f16,
+};
 use crate::runtime::{ExecutionProvider, runtime};
 use crate::tokenizer::ClipTokenizer;
 
@@ -242,6 +244,29 @@ pub fn read_image_spec(path: Option<&Path>) -> Result<ImageSpec> {
     Ok(spec)
 }
 
+/// Float input data in either precision, borrowed.
+#[derive(Clone, Copy)]
+enum Floats<'a> {
+    F32(&'a [f32]),
+    F16(&'a [half::f16]),
+}
+
+impl Floats<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Self::F32(v) => v.len(),
+            Self::F16(v) => v.len(),
+        }
+    }
+
+    fn slice(&self, range: std::ops::Range<usize>) -> Self {
+        match self {
+            Self::F32(v) => Floats::F32(&v[range]),
+            Self::F16(v) => Floats::F16(&v[range]),
+        }
+    }
+}
+
 /// One graph input we fill.
 #[derive(Debug, Clone)]
 struct InputSlot {
@@ -406,19 +431,30 @@ impl Graph {
         }
     }
 
+    /// The input tensor in the graph's element type, converting only when the data differs from it.
     fn float_input(
         &self,
         slot: &InputSlot,
         shape: Vec<i64>,
-        data: Vec<f32>,
+        data: Floats<'_>,
     ) -> Result<SessionInputValue<'static>> {
-        Ok(match slot.ty {
-            TensorElementType::Float16 => Tensor::from_array((shape, to_f16(&data)))
+        let wants_f16 = slot.ty == TensorElementType::Float16;
+        Ok(match (wants_f16, data) {
+            (true, Floats::F32(d)) => Tensor::from_array((shape, to_f16(d)))
                 .map_err(|e| self.infer_err(e))?
                 .into(),
-            _ => Tensor::from_array((shape, data))
+            (true, Floats::F16(d)) => Tensor::from_array((shape, d.to_vec()))
                 .map_err(|e| self.infer_err(e))?
                 .into(),
+            (false, Floats::F32(d)) => Tensor::from_array((shape, d.to_vec()))
+                .map_err(|e| self.infer_err(e))?
+                .into(),
+            (false, Floats::F16(d)) => {
+                let wide: Vec<f32> = d.iter().map(|v| v.to_f32()).collect();
+                Tensor::from_array((shape, wide))
+                    .map_err(|e| self.infer_err(e))?
+                    .into()
+            }
         })
     }
 
@@ -592,7 +628,7 @@ impl OnnxModel {
             provider: options.provider,
         };
         // The embedding size is only certain once the graph has run (outputs are often symbolic).
-        let probe = model.run_vision(&vec![0.0; 3 * spec.size * spec.size], 1)?;
+        let probe = model.run_vision(Floats::F32(&vec![0.0; 3 * spec.size * spec.size]), 1)?;
         model.dim = probe.len();
         tracing::info!(
             model = %model.name,
@@ -627,7 +663,7 @@ impl OnnxModel {
     }
 
     /// Runs the image tower on preprocessed `[n, 3, S, S]` NCHW data; returns raw `[n × D]` rows.
-    fn run_vision(&self, nchw: &[f32], n: usize) -> Result<Vec<f32>> {
+    fn run_vision(&self, nchw: Floats<'_>, n: usize) -> Result<Vec<f32>> {
         let g = &self.vision;
         let s = self.spec.size as i64;
         let (Some(px), Some((out, pooling))) = (&g.io.pixels, &g.io.image_out) else {
@@ -635,7 +671,7 @@ impl OnnxModel {
         };
         let mut inputs = vec![(
             Cow::Owned(px.name.clone()),
-            g.float_input(px, vec![n as i64, 3, s, s], nchw.to_vec())?,
+            g.float_input(px, vec![n as i64, 3, s, s], nchw)?,
         )];
         // A combined CLIP also wants text: one minimal sequence that is ignored. Id 0 exists in every
         // vocabulary, and both argmax and end-token pooling then land on a valid position.
@@ -661,9 +697,26 @@ impl OnnxModel {
         Ok(rows)
     }
 
+    /// Element type of the image input (f16 for fp16 exports): what a GPU path should produce.
+    pub fn input_precision(&self) -> Precision {
+        match self.vision.io.pixels.as_ref().map(|p| p.ty) {
+            Some(TensorElementType::Float16) => Precision::F16,
+            _ => Precision::F32,
+        }
+    }
+
     /// Embeds frames already preprocessed to `[n, 3, S, S]` NCHW f32 (S = `image_spec().size`), e.g.
     /// on the GPU. Returns unit rows `[n × D]`.
     pub fn embed_pixel_values(&self, nchw: &[f32], n: usize) -> Result<Vec<f32>> {
+        self.embed_floats(Floats::F32(nchw), n)
+    }
+
+    /// As [`OnnxModel::embed_pixel_values`], for f16 values (fp16 models take them unconverted).
+    pub fn embed_pixel_values_f16(&self, nchw: &[half::f16], n: usize) -> Result<Vec<f32>> {
+        self.embed_floats(Floats::F16(nchw), n)
+    }
+
+    fn embed_floats(&self, nchw: Floats<'_>, n: usize) -> Result<Vec<f32>> {
         let per = 3 * self.spec.size * self.spec.size;
         if nchw.len() != n * per {
             return Err(FmError::BadFrame {
@@ -677,8 +730,9 @@ impl OnnxModel {
             });
         }
         let mut out = Vec::with_capacity(n * self.dim);
-        for chunk in nchw.chunks(self.batch_size * per) {
-            out.extend(self.run_vision(chunk, chunk.len() / per)?);
+        for start in (0..n).step_by(self.batch_size) {
+            let rows = (n - start).min(self.batch_size);
+            out.extend(self.run_vision(nchw.slice(start * per..(start + rows) * per), rows)?);
         }
         l2_normalize_rows(&mut out, self.dim);
         Ok(out)
@@ -702,6 +756,20 @@ impl FoundationModel for OnnxModel {
         Some(self.spec)
     }
 
+    fn gpu_input(&self) -> GpuInput {
+        GpuInput::Preprocessed {
+            spec: self.spec,
+            precision: self.input_precision(),
+        }
+    }
+
+    fn embed_preprocessed(&self, values: &PixelValues, n: usize) -> Result<Vec<f32>> {
+        match values {
+            PixelValues::F32(v) => self.embed_pixel_values(v, n),
+            PixelValues::F16(v) => self.embed_pixel_values_f16(v, n),
+        }
+    }
+
     fn embed_images(&self, frames: &[Frame<'_>]) -> Result<Vec<f32>> {
         let mut out = Vec::with_capacity(frames.len() * self.dim);
         for (k, chunk) in frames.chunks(self.batch_size).enumerate() {
@@ -713,7 +781,7 @@ impl FoundationModel for OnnxModel {
                 },
                 other => other,
             })?;
-            out.extend(self.run_vision(&nchw, chunk.len())?);
+            out.extend(self.run_vision(Floats::F32(&nchw), chunk.len())?);
         }
         l2_normalize_rows(&mut out, self.dim);
         Ok(out)
@@ -753,7 +821,11 @@ impl FoundationModel for OnnxModel {
                 let s = self.spec.size as i64;
                 inputs.push((
                     Cow::Owned(px.name.clone()),
-                    g.float_input(px, vec![1, 3, s, s], vec![0.0; (3 * s * s) as usize])?,
+                    g.float_input(
+                        px,
+                        vec![1, 3, s, s],
+                        Floats::F32(&vec![0.0; (3 * s * s) as usize]),
+                    )?,
                 ));
             }
             let (rows_out, d) = g.run(inputs, out_name, Pooling::Direct)?;

@@ -70,6 +70,10 @@ impl FoundationModel for PixelModel {
         false
     }
 
+    fn gpu_input(&self) -> crate::model::GpuInput {
+        crate::model::GpuInput::PixelModel
+    }
+
     fn embed_images(&self, frames: &[Frame<'_>]) -> Result<Vec<f32>> {
         let mut out = Vec::with_capacity(frames.len() * PIXEL_DIM);
         for (i, f) in frames.iter().enumerate() {

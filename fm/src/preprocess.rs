@@ -12,8 +12,9 @@
 //! matches ordinary half-pixel bilinear interpolation; downsampling averages like an area filter
 //! instead of aliasing. The result agrees with JAX up to float32 rounding (summation order differs).
 //!
-//! A GPU implementation can replace [`preprocess`]: models accept already preprocessed NCHW tensors
-//! through [`crate::OnnxModel::embed_pixel_values`], and [`ImageSpec`] says what to produce.
+//! The GPU implementation ([`crate::gpu::GpuPreprocessor`]) uses the weights computed here and is
+//! tested against [`preprocess`]; models accept its NCHW output through
+//! [`crate::FoundationModel::embed_preprocessed`], and [`ImageSpec`] says what to produce.
 
 use sha2::{Digest, Sha256};
 
@@ -145,14 +146,66 @@ impl ImageSpec {
     };
 }
 
+/// Element type of a model's image input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// 32-bit floats.
+    #[default]
+    F32,
+    /// IEEE half precision (fp16 model files).
+    F16,
+}
+
+/// Preprocessed images, `[n, 3, S, S]` NCHW, in the precision the model takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PixelValues {
+    /// f32 values.
+    F32(Vec<f32>),
+    /// f16 values.
+    F16(Vec<half::f16>),
+}
+
+impl PixelValues {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::F32(v) => v.len(),
+            Self::F16(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The precision of the values.
+    pub fn precision(&self) -> Precision {
+        match self {
+            Self::F32(_) => Precision::F32,
+            Self::F16(_) => Precision::F16,
+        }
+    }
+
+    /// The values as f32 (converting from f16 when needed).
+    pub fn to_f32(&self) -> Vec<f32> {
+        match self {
+            Self::F32(v) => v.clone(),
+            Self::F16(v) => v.iter().map(|x| x.to_f32()).collect(),
+        }
+    }
+}
+
 /// Contribution of input pixels to one output pixel along one axis.
-struct Taps {
-    start: usize,
-    weights: Vec<f32>,
+pub(crate) struct Taps {
+    /// First input pixel.
+    pub(crate) start: usize,
+    /// Weights of input pixels `start..start + weights.len()`, summing to 1.
+    pub(crate) weights: Vec<f32>,
 }
 
 /// Resampling weights from `n_in` to `n_out` samples (see the module docs for the semantics).
-fn taps(n_in: usize, n_out: usize) -> Vec<Taps> {
+pub(crate) fn taps(n_in: usize, n_out: usize) -> Vec<Taps> {
     let scale = n_out as f64 / n_in as f64;
     // Antialiasing: when downsampling, the triangle kernel spans 1/scale input pixels on each side.
     let support = (1.0 / scale).max(1.0);
