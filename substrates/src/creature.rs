@@ -271,6 +271,9 @@ pub fn build(name: &str, config: &serde_json::Value) -> Result<Box<dyn Substrate
         name @ ("dnca" | "nca_d1" | "nca_d3") => {
             Ok(Box::new(crate::nca::Nca::from_json(name, config)?))
         }
+        "plife" => Ok(Box::new(crate::plife::Plife::from_json(config)?)),
+        "plife_plus" => Ok(Box::new(crate::plife_plus::PlifePlus::from_json(config)?)),
+        "plenia" => Ok(Box::new(crate::plenia::Plenia::from_json(config)?)),
         other => Err(Error::UnknownSubstrate {
             name: other.into(),
             valid: crate::SUBSTRATES.join(", "),

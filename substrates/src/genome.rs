@@ -24,6 +24,21 @@ pub enum Decode {
         /// Exclusive upper bound.
         max: u32,
     },
+    /// `lo + (hi − lo)·σ(x)`, or `10^(lo + (hi − lo)·σ(x))` with `log10` (the original Particle
+    /// Life's bounded fields: β = σ(x), α = 3σ(x) − 1.5, mass = 10^(1.5σ(x) − 1.5), ...).
+    Sigmoid {
+        /// Value (or exponent) at x → −∞.
+        lo: f32,
+        /// Value (or exponent) at x → +∞.
+        hi: f32,
+        /// Whether the result is a power of ten.
+        log10: bool,
+    },
+    /// `base·exp(x)`, one base per element (Particle Lenia's log-multipliers).
+    Exp {
+        /// Base values, one per element.
+        base: Vec<f32>,
+    },
 }
 
 /// One named block of a genome.
@@ -154,6 +169,15 @@ impl GenomeSpec {
             offset += block.len();
             let values = match &block.decode {
                 Decode::Identity | Decode::Integer { .. } => raw.to_vec(),
+                // f32 arithmetic in the original's order (σ, then scale, then offset).
+                Decode::Sigmoid { lo, hi, log10 } => raw
+                    .iter()
+                    .map(|&x| {
+                        let v = sigmoid(f64::from(x)) as f32 * (hi - lo) + lo;
+                        if *log10 { 10f32.powf(v) } else { v }
+                    })
+                    .collect(),
+                Decode::Exp { base } => raw.iter().zip(base).map(|(&x, &b)| b * x.exp()).collect(),
                 Decode::LogitOffset { base, clip } => raw
                     .iter()
                     .zip(base)

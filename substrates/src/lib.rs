@@ -22,6 +22,10 @@ pub mod gpu;
 pub mod hash;
 pub mod lenia;
 pub mod nca;
+pub mod particle_grid;
+pub mod plenia;
+pub mod plife;
+pub mod plife_plus;
 pub mod reference;
 pub mod shaders;
 pub mod substrate;
@@ -36,7 +40,17 @@ pub use substrate::{
 };
 
 /// Canonical substrate names this build can simulate.
-pub const SUBSTRATES: &[&str] = &["gol", "lenia", "boids", "dnca", "nca_d1", "nca_d3"];
+pub const SUBSTRATES: &[&str] = &[
+    "gol",
+    "lenia",
+    "boids",
+    "dnca",
+    "nca_d1",
+    "nca_d3",
+    "plife",
+    "plife_plus",
+    "plenia",
+];
 
 /// The canonical name for a user-given substrate name (the original's names and aliases).
 pub fn canonical_name(name: &str) -> Result<&'static str> {
@@ -47,9 +61,14 @@ pub fn canonical_name(name: &str) -> Result<&'static str> {
         "dnca" => Ok("dnca"),
         "nca_d1" | "nca-d1" => Ok("nca_d1"),
         "nca_d3" | "nca-d3" => Ok("nca_d3"),
+        "plife" | "particle_life" | "particle-life" => Ok("plife"),
+        "plife_plus" | "plife-plus" | "particle_life_plus" => Ok("plife_plus"),
+        "plenia" | "particle_lenia" | "particle-lenia" => Ok("plenia"),
         other => Err(Error::UnknownSubstrate {
             name: other.to_owned(),
-            valid: "gol (alias life), lenia, boids, dnca, nca_d1, nca_d3".into(),
+            valid:
+                "gol (alias life), lenia, boids, dnca, nca_d1, nca_d3, plife, plife_plus, plenia"
+                    .into(),
         }),
     }
 }

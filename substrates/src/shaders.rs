@@ -27,6 +27,17 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("dnca_init", DNCA_INIT, "init"),
     ("dnca_step", DNCA_STEP, "step"),
     ("dnca_render", DNCA_RENDER, "render"),
+    ("particle_bin", PARTICLE_BIN, "bin"),
+    ("particle_scan", PARTICLE_SCAN, "scan"),
+    ("particle_scatter", PARTICLE_SCATTER, "scatter"),
+    ("particle_sort", PARTICLE_SORT, "sort"),
+    ("particle_splat", PARTICLE_SPLAT, "splat_discs"),
+    ("plife_step", PLIFE_STEP, "step"),
+    ("plife_step_all", PLIFE_STEP_ALL, "step_all"),
+    ("plife_plus_step", PLIFE_PLUS_STEP, "step"),
+    ("plenia_step", PLENIA_STEP, "step"),
+    ("plenia_field", PLENIA_FIELD, "field_colour"),
+    ("plenia_render", PLENIA_RENDER, "render"),
 ];
 
 /// Life-like CA: initial soup.
@@ -136,5 +147,100 @@ pub(crate) fn dnca_pipelines(gpu: &Gpu) -> NcaPipelines {
         init: gpu.pipeline("dnca_init", DNCA_INIT, "init"),
         step: gpu.pipeline("dnca_step", DNCA_STEP, "step"),
         render: gpu.pipeline("dnca_render", DNCA_RENDER, "render"),
+    }
+}
+
+/// Particle grids: cell of each particle and its slot (counting sort, pass 1).
+pub const PARTICLE_BIN: &str = shader!("particle_common.wgsl", "particle_bin.wgsl");
+/// Particle grids: prefix sum of cell counts (pass 2).
+pub const PARTICLE_SCAN: &str = shader!("particle_common.wgsl", "particle_scan.wgsl");
+/// Particle grids: scatter into cell ranges (pass 3).
+pub const PARTICLE_SCATTER: &str = shader!("particle_common.wgsl", "particle_scatter.wgsl");
+/// Particle grids: deterministic order within cells, packed entries (pass 4).
+pub const PARTICLE_SORT: &str = shader!("particle_common.wgsl", "particle_sort.wgsl");
+/// Particle Life / Life++: soft-disc splat over the render grid.
+pub const PARTICLE_SPLAT: &str = shader!("particle_common.wgsl", "particle_splat.wgsl");
+/// Particle Life: one step through the grid.
+pub const PLIFE_STEP: &str = shader!(
+    "particle_common.wgsl",
+    "plife_common.wgsl",
+    "plife_step.wgsl"
+);
+/// Particle Life: one step over all pairs (benchmark baseline only).
+pub const PLIFE_STEP_ALL: &str = shader!("plife_common.wgsl", "plife_step_all.wgsl");
+/// Particle Life++: one step through the grid.
+pub const PLIFE_PLUS_STEP: &str = shader!(
+    "particle_common.wgsl",
+    "plife_common.wgsl",
+    "plife_plus_step.wgsl"
+);
+/// Particle Lenia: one gradient step.
+pub const PLENIA_STEP: &str = shader!("plenia_common.wgsl", "plenia_step.wgsl");
+/// Particle Lenia: unnormalised field picture and extrema.
+pub const PLENIA_FIELD: &str = shader!("plenia_common.wgsl", "plenia_field.wgsl");
+/// Particle Lenia: min-max normalisation to RGBA8.
+pub const PLENIA_RENDER: &str = shader!("plenia_render.wgsl");
+
+/// Compiled particle-grid pipelines (shared by Particle Life and Life++).
+#[derive(Clone)]
+pub(crate) struct ParticleGridPipelines {
+    pub(crate) bin: wgpu::ComputePipeline,
+    pub(crate) scan: wgpu::ComputePipeline,
+    pub(crate) scatter: wgpu::ComputePipeline,
+    pub(crate) sort: wgpu::ComputePipeline,
+    pub(crate) splat: wgpu::ComputePipeline,
+}
+
+pub(crate) fn particle_grid_pipelines(gpu: &Gpu) -> ParticleGridPipelines {
+    ParticleGridPipelines {
+        bin: gpu.pipeline("particle_bin", PARTICLE_BIN, "bin"),
+        scan: gpu.pipeline("particle_scan", PARTICLE_SCAN, "scan"),
+        scatter: gpu.pipeline("particle_scatter", PARTICLE_SCATTER, "scatter"),
+        sort: gpu.pipeline("particle_sort", PARTICLE_SORT, "sort"),
+        splat: gpu.pipeline("particle_splat", PARTICLE_SPLAT, "splat_discs"),
+    }
+}
+
+/// Compiled Particle Life pipeline (grid or all-pairs step).
+#[derive(Clone)]
+pub(crate) struct PlifePipelines {
+    pub(crate) step: wgpu::ComputePipeline,
+}
+
+pub(crate) fn plife_pipelines(gpu: &Gpu, neighbours: crate::plife::Neighbours) -> PlifePipelines {
+    let step = match neighbours {
+        crate::plife::Neighbours::Grid => gpu.pipeline("plife_step", PLIFE_STEP, "step"),
+        crate::plife::Neighbours::AllPairs => {
+            gpu.pipeline("plife_step_all", PLIFE_STEP_ALL, "step_all")
+        }
+    };
+    PlifePipelines { step }
+}
+
+/// Compiled Particle Life++ pipeline.
+#[derive(Clone)]
+pub(crate) struct PlifePlusPipelines {
+    pub(crate) step: wgpu::ComputePipeline,
+}
+
+pub(crate) fn plife_plus_pipelines(gpu: &Gpu) -> PlifePlusPipelines {
+    PlifePlusPipelines {
+        step: gpu.pipeline("plife_plus_step", PLIFE_PLUS_STEP, "step"),
+    }
+}
+
+/// Compiled Particle Lenia pipelines.
+#[derive(Clone)]
+pub(crate) struct PleniaPipelines {
+    pub(crate) step: wgpu::ComputePipeline,
+    pub(crate) field: wgpu::ComputePipeline,
+    pub(crate) render: wgpu::ComputePipeline,
+}
+
+pub(crate) fn plenia_pipelines(gpu: &Gpu) -> PleniaPipelines {
+    PleniaPipelines {
+        step: gpu.pipeline("plenia_step", PLENIA_STEP, "step"),
+        field: gpu.pipeline("plenia_field", PLENIA_FIELD, "field_colour"),
+        render: gpu.pipeline("plenia_render", PLENIA_RENDER, "render"),
     }
 }

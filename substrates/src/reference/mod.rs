@@ -7,3 +7,6 @@ pub mod boids;
 pub mod gol;
 pub mod lenia;
 pub mod nca;
+pub mod plenia;
+pub mod plife;
+pub mod plife_plus;
