@@ -41,7 +41,10 @@ fn genome_decodes_like_the_original() {
     let params = fx.get("params").unwrap().to_f32();
     let world = plife.world(&params).unwrap();
     // σ(0) = 0.5 exactly: α = 0 and β = 0.5 with no rounding at all.
-    assert_eq!(world.physics.alpha, fx.get("decoded.alpha").unwrap().to_f32());
+    assert_eq!(
+        world.physics.alpha,
+        fx.get("decoded.alpha").unwrap().to_f32()
+    );
     assert_eq!(world.physics.beta, fx.get("decoded.beta").unwrap().to_f32());
     // Optional fields extend the genome in sorted-key order.
     let wide = Plife::new(PlifeConfig {
@@ -204,9 +207,17 @@ fn gpu_matches_its_cpu_twin_on_a_small_batch() {
     .unwrap();
     for w in 0..3 {
         let cpu = plife
-            .cpu_rollout(&genomes[w * 42..(w + 1) * 42], &Init::Seed(5), w as u32, &[0, 20])
+            .cpu_rollout(
+                &genomes[w * 42..(w + 1) * 42],
+                &Init::Seed(5),
+                w as u32,
+                &[0, 20],
+            )
             .unwrap();
-        assert_eq!(out.states[0].1[w], cpu[0], "world {w}: initial states differ");
+        assert_eq!(
+            out.states[0].1[w], cpu[0],
+            "world {w}: initial states differ"
+        );
         let dx = max_wrapped_diff(&out.states[1].1[w]["x"].to_f32(), &cpu[1]["x"].to_f32());
         let dv = max_abs_diff(&out.states[1].1[w]["v"].to_f32(), &cpu[1]["v"].to_f32());
         assert!(dx < 1e-5 && dv < 1e-4, "world {w}: Δx {dx}, Δv {dv}");
@@ -229,10 +240,29 @@ fn all_pairs_baseline_agrees_with_the_grid() {
         frame_size: 64,
         dump_steps: vec![10],
     };
-    let a = rollout(gpu(), &grid, &genomes, &Init::Seed(1), &spec, &mut no_progress).unwrap();
-    let b = rollout(gpu(), &dense, &genomes, &Init::Seed(1), &spec, &mut no_progress).unwrap();
+    let a = rollout(
+        gpu(),
+        &grid,
+        &genomes,
+        &Init::Seed(1),
+        &spec,
+        &mut no_progress,
+    )
+    .unwrap();
+    let b = rollout(
+        gpu(),
+        &dense,
+        &genomes,
+        &Init::Seed(1),
+        &spec,
+        &mut no_progress,
+    )
+    .unwrap();
     for w in 0..2 {
-        let d = max_wrapped_diff(&a.states[0].1[w]["x"].to_f32(), &b.states[0].1[w]["x"].to_f32());
+        let d = max_wrapped_diff(
+            &a.states[0].1[w]["x"].to_f32(),
+            &b.states[0].1[w]["x"].to_f32(),
+        );
         assert!(d < 1e-5, "world {w}: grid vs all pairs {d}");
     }
 }
@@ -248,8 +278,24 @@ fn replays_are_bit_identical() {
         frame_size: 64,
         dump_steps: vec![30],
     };
-    let a = rollout(gpu(), &plife, &genomes, &Init::Seed(2), &spec, &mut no_progress).unwrap();
-    let b = rollout(gpu(), &plife, &genomes, &Init::Seed(2), &spec, &mut no_progress).unwrap();
+    let a = rollout(
+        gpu(),
+        &plife,
+        &genomes,
+        &Init::Seed(2),
+        &spec,
+        &mut no_progress,
+    )
+    .unwrap();
+    let b = rollout(
+        gpu(),
+        &plife,
+        &genomes,
+        &Init::Seed(2),
+        &spec,
+        &mut no_progress,
+    )
+    .unwrap();
     assert_eq!(a.states, b.states);
     assert_eq!(a.frames, b.frames);
 }
@@ -275,7 +321,15 @@ fn long_random_rollouts_stay_finite_and_on_the_torus() {
         frame_size: 32,
         dump_steps: vec![300],
     };
-    let out = rollout(gpu(), &plife, &genomes, &Init::Seed(3), &spec, &mut no_progress).unwrap();
+    let out = rollout(
+        gpu(),
+        &plife,
+        &genomes,
+        &Init::Seed(3),
+        &spec,
+        &mut no_progress,
+    )
+    .unwrap();
     for s in &out.states[0].1 {
         assert!(s["x"].to_f32().iter().all(|x| (0.0..1.0).contains(x)));
         assert!(s["v"].to_f32().iter().all(|v| v.is_finite()));

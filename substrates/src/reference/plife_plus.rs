@@ -60,7 +60,8 @@ pub fn interact(net: &[f32], ci: &[f32; 6], cj: &[f32; 6]) -> (f32, [f32; 6]) {
     (1.5 * o[0].tanh(), dc)
 }
 
-/// One step of every particle, all pairs (the particle itself included: no force, some drift).
+/// One step of every particle over all pairs (the particle itself included: no force, some
+/// drift).
 pub fn step(
     x: &mut [[f32; 2]],
     v: &mut [[f32; 2]],
@@ -79,6 +80,11 @@ pub fn step(
                 min_image(old_x[j][1] - old_x[i][1]),
             ];
             let dist = (r[0] * r[0] + r[1] * r[1]).sqrt();
+            // Beyond rmax both the force profile and relu(1 − |r|/rmax) are exactly zero, so
+            // the pair adds nothing; skipping the network there keeps the twin fast.
+            if dist / physics.rmax >= 1.0 {
+                continue;
+            }
             let (alpha, dc) = interact(net, &old_c[i], &old_c[j]);
             let f = pair_force(r, physics.rmax, physics.beta, alpha);
             force[0] += f[0];
