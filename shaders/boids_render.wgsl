@@ -5,8 +5,9 @@
 //
 // One invocation per pixel, 8×8 pixels per workgroup, worlds along z. The boids are processed in
 // chunks of 64: each invocation prepares one boid's triangle and pixel box in workgroup memory,
-// then every pixel composites the chunk's boids in order, evaluating only those whose box
-// contains it (outside the box the mask is below 2e-9, under float32 resolution).
+// one invocation lists, in index order, the chunk's boids whose box overlaps the tile, and every
+// pixel composites the listed boids in order, evaluating only those whose box contains it
+// (outside the box the mask is below 2e-9, under float32 resolution).
 
 // Keep in sync with `BoidsParams` in substrates/src/boids.rs.
 struct BoidsParams {
@@ -48,6 +49,11 @@ struct Triangle {
 
 const CHUNK: u32 = 64u;
 var<workgroup> chunk_tri: array<Triangle, 64>;
+// 1 where the chunk's boid k can touch this tile.
+var<workgroup> chunk_hit: array<u32, 64>;
+// The chunk's boids that can touch this tile, in index order, and how many there are.
+var<workgroup> tile_list: array<u32, 64>;
+var<workgroup> tile_len: u32;
 
 // World coordinate of pixel index i: linspace(0, 1, S)[i], which the original's XLA evaluates as
 // i · (1 / (S − 1)); keep in sync with `reference::boids::pixel_coord` (one ulp of position moves
@@ -120,6 +126,7 @@ fn in_box(t: Triangle, row: i32, col: i32) -> bool {
 fn render(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
 ) {
     let s = frame.size;
     let n = params.n_boids;
@@ -131,12 +138,32 @@ fn render(
     // Every invocation takes part in the loads and barriers, also those outside the frame.
     for (var first = 0u; first < n; first += CHUNK) {
         let count = min(CHUNK, n - first);
+        chunk_hit[lid] = 0u;
         if lid < count {
-            chunk_tri[lid] = triangle(boids[base + first + lid]);
+            let t = triangle(boids[base + first + lid]);
+            chunk_tri[lid] = t;
+            // Tile rows wid.y·8 .. +7, columns wid.x·8 .. +7.
+            let r0 = i32(wid.y * 8u);
+            let c0 = i32(wid.x * 8u);
+            if t.bbox.x <= r0 + 7 && t.bbox.y >= r0 && t.bbox.z <= c0 + 7 && t.bbox.w >= c0 {
+                chunk_hit[lid] = 1u;
+            }
         }
         workgroupBarrier();
-        for (var k = 0u; k < count; k++) {
-            let t = chunk_tri[k];
+        if lid == 0u {
+            var len = 0u;
+            for (var k = 0u; k < count; k++) {
+                if chunk_hit[k] != 0u {
+                    tile_list[len] = k;
+                    len += 1u;
+                }
+            }
+            tile_len = len;
+        }
+        workgroupBarrier();
+        let listed = tile_len;
+        for (var i = 0u; i < listed; i++) {
+            let t = chunk_tri[tile_list[i]];
             if in_box(t, row, col) {
                 let m = coverage(t, q);
                 rgb = m * vec3<f32>(0.0) + (1.0 - m) * rgb;

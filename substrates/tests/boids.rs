@@ -363,63 +363,45 @@ fn params_struct_matches_its_wgsl_mirror() {
     }
 }
 
-/// Step times on this adapter at the original's size (128 boids), batch 1 and 16. Run with
-/// `cargo test -p asal-substrates --test boids -- --ignored --nocapture`.
+/// Step and render times on this adapter at the original's size (128 boids, 224² frames), batch 1
+/// and 16, pipelines already built. Run with
+/// `cargo test -p asal-substrates --test boids step_times -- --ignored --nocapture`.
 #[test]
 #[ignore = "timing report, not a check"]
 fn step_times() {
     let boids = original();
     for worlds in [1usize, 16] {
-        let genomes = test_genomes(worlds, 0.8);
-        let steps = 256;
-        let spec = RolloutSpec {
-            steps,
-            frame_steps: vec![],
-            frame_size: 224,
-            dump_steps: vec![],
-        };
-        rollout(
-            gpu(),
-            &boids,
-            &genomes,
-            &Init::Seed(0),
-            &spec,
-            &mut no_progress,
-        )
-        .unwrap();
-        let start = std::time::Instant::now();
-        rollout(
-            gpu(),
-            &boids,
-            &genomes,
-            &Init::Seed(0),
-            &spec,
-            &mut no_progress,
-        )
-        .unwrap();
-        let per_step = start.elapsed().as_secs_f64() / f64::from(steps);
-        let render = RolloutSpec {
-            steps: 0,
-            frame_steps: vec![0],
-            frame_size: 224,
-            dump_steps: vec![],
-        };
-        let start = std::time::Instant::now();
-        rollout(
-            gpu(),
-            &boids,
-            &genomes,
-            &Init::Seed(0),
-            &render,
-            &mut no_progress,
-        )
-        .unwrap();
+        let (step_ms, render_ms) = common_timing(&boids, &test_genomes(worlds, 0.4), 256);
         eprintln!(
-            "boids batch {worlds}: {:.3} ms/step, one 224² render of all worlds + readback {:.1} ms",
-            per_step * 1e3,
-            start.elapsed().as_secs_f64() * 1e3
+            "boids batch {worlds}: {step_ms:.3} ms/step, {render_ms:.2} ms per 224² render of all worlds"
         );
     }
+}
+
+/// (ms per step, ms per render of every world at 224²) of a batch, after a warm-up.
+fn common_timing(substrate: &dyn Substrate, genomes: &[f32], steps: u32) -> (f64, f64) {
+    use asal_substrates::substrate::FrameTarget;
+    let g = gpu();
+    let mut batch = substrate
+        .create_batch(g, genomes, &Init::Seed(0), 0)
+        .unwrap();
+    let target = FrameTarget::new(g, batch.len(), 1, 224).unwrap();
+    let mut run = |steps: u32, renders: u32| {
+        let mut encoder = g.device.create_command_encoder(&Default::default());
+        for _ in 0..steps {
+            batch.encode_step(&mut encoder);
+        }
+        for _ in 0..renders {
+            batch.encode_render(&mut encoder, &target, 0);
+        }
+        let start = std::time::Instant::now();
+        g.submit_and_wait(encoder).unwrap();
+        start.elapsed().as_secs_f64() * 1e3
+    };
+    run(4, 1);
+    let step_ms = run(steps, 0) / f64::from(steps);
+    let render_ms = run(0, 4) / 4.0;
+    (step_ms, render_ms)
 }
 
 /// Checks that a WGSL struct, as naga lays it out in `shader`, has the size and field offsets of

@@ -498,45 +498,39 @@ fn params_struct_matches_its_wgsl_mirror() {
     }
 }
 
-/// Step times on this adapter at the original's size (128²), batch 1 and 16. Run with
-/// `cargo test -p asal-substrates --test nca -- --ignored --nocapture`.
+/// Step and render times on this adapter at the original's size (128², 224² frames), batch 1
+/// and 16, pipelines already built. Run with
+/// `cargo test -p asal-substrates --test nca step_times -- --ignored --nocapture`.
 #[test]
 #[ignore = "timing report, not a check"]
 fn step_times() {
+    use asal_substrates::substrate::FrameTarget;
+    let g = gpu();
     for sub in [dnca(), nca(1), nca(3)] {
         for worlds in [1usize, 16] {
             let dim = sub.genome().dim();
             let genomes: Vec<f32> = (0..worlds * dim).map(|i| 0.3 * (i as f32).sin()).collect();
-            let steps = 32;
-            let spec = RolloutSpec {
-                steps,
-                frame_steps: vec![],
-                frame_size: 224,
-                dump_steps: vec![],
+            let mut batch = sub.create_batch(g, &genomes, &Init::Seed(0), 0).unwrap();
+            let target = FrameTarget::new(g, batch.len(), 1, 224).unwrap();
+            let mut run = |steps: u32, renders: u32| {
+                let mut encoder = g.device.create_command_encoder(&Default::default());
+                for _ in 0..steps {
+                    batch.encode_step(&mut encoder);
+                }
+                for _ in 0..renders {
+                    batch.encode_render(&mut encoder, &target, 0);
+                }
+                let start = std::time::Instant::now();
+                g.submit_and_wait(encoder).unwrap();
+                start.elapsed().as_secs_f64() * 1e3
             };
-            rollout(
-                gpu(),
-                &sub,
-                &genomes,
-                &Init::Seed(0),
-                &spec,
-                &mut no_progress,
-            )
-            .unwrap();
-            let start = std::time::Instant::now();
-            rollout(
-                gpu(),
-                &sub,
-                &genomes,
-                &Init::Seed(0),
-                &spec,
-                &mut no_progress,
-            )
-            .unwrap();
+            run(2, 1);
+            let steps = 32;
+            let step_ms = run(steps, 0) / f64::from(steps);
+            let render_ms = run(0, 4) / 4.0;
             eprintln!(
-                "{} batch {worlds}: {:.2} ms/step",
-                sub.name(),
-                start.elapsed().as_secs_f64() * 1e3 / f64::from(steps)
+                "{} batch {worlds}: {step_ms:.2} ms/step, {render_ms:.2} ms per 224² render of all worlds",
+                sub.name()
             );
         }
     }
