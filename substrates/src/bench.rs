@@ -80,7 +80,7 @@ pub fn measure(gpu: &Gpu, case: &Case, budget: Duration) -> Result<Measurement> 
         seconds,
         steps_per_s,
         cell_updates_per_s: (case.cells_per_world > 0)
-            .then(|| steps_per_s * case.cells_per_world as f64),
+            .then_some(steps_per_s * case.cells_per_world as f64),
         ms_per_batch_step: seconds * 1e3 / steps as f64,
         ratio_to_original: case.original_steps_per_s.map(|o| steps_per_s / o),
     })

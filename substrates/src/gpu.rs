@@ -4,6 +4,7 @@
 //! pipelines once on it and records many steps per command buffer; the only waits are readbacks,
 //! and those are bounded so a hung driver becomes an error instead of a frozen process.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,6 +42,8 @@ pub struct Gpu {
     info: wgpu::AdapterInfo,
     limits: GpuLimits,
     first_error: Arc<Mutex<Option<String>>>,
+    /// Compiled pipelines by (shader label, entry point); labels name one source each.
+    pipelines: Arc<Mutex<HashMap<(String, String), wgpu::ComputePipeline>>>,
 }
 
 impl std::fmt::Debug for Gpu {
@@ -144,6 +147,7 @@ impl Gpu {
             info,
             limits,
             first_error,
+            pipelines: Arc::default(),
         }
     }
 
@@ -180,13 +184,25 @@ impl Gpu {
 
     /// Compiles a compute pipeline with a layout derived from the shader.
     pub(crate) fn pipeline(&self, label: &str, source: &str, entry: &str) -> wgpu::ComputePipeline {
+        // Compiled once per device: batches are created every generation, and pipeline creation
+        // costs from hundreds of milliseconds (lavapipe) to far more on some drivers.
+        let key = (label.to_owned(), entry.to_owned());
+        if let Some(p) = self
+            .pipelines
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&key).cloned())
+        {
+            return p;
+        }
         let module = self
             .device
             .create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(label),
                 source: wgpu::ShaderSource::Wgsl(source.into()),
             });
-        self.device
+        let pipeline = self
+            .device
             .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(label),
                 layout: None,
@@ -194,7 +210,11 @@ impl Gpu {
                 entry_point: Some(entry),
                 compilation_options: Default::default(),
                 cache: None,
-            })
+            });
+        if let Ok(mut cache) = self.pipelines.lock() {
+            cache.insert(key, pipeline.clone());
+        }
+        pipeline
     }
 
     /// Creates a storage buffer initialised with `contents`.

@@ -850,7 +850,12 @@ impl Substrate for Lenia {
         let mut growth = Vec::new();
         let mut step_in_init = false;
         for (w, genome) in genomes.chunks_exact(d).enumerate() {
-            let (world, camera, steps) = self.initial(genome, init, first_world + w as u32)?;
+            // Seeds are keyed by the global world index; given states are this batch's own slice.
+            let index = match init {
+                Init::Seed(_) => first_world + w as u32,
+                Init::States(_) => w as u32,
+            };
+            let (world, camera, steps) = self.initial(genome, init, index)?;
             world_data.extend(world);
             cameras.push(camera);
             step_in_init |= steps;

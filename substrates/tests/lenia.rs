@@ -247,3 +247,37 @@ fn orbium_glides_and_keeps_its_mass() {
         "Orbium should glide; its centre moved {moved} cells"
     );
 }
+
+#[test]
+fn split_batches_keep_each_worlds_given_state() {
+    // Four worlds from four different given states, with the binding capped so two worlds fit
+    // per batch: in the second batch, world 3 must start from state 3, not from its batch's first.
+    let lenia = Lenia::asal().unwrap();
+    let fx = asal_fixture("lenia");
+    let states: Vec<_> = [0, 1, 2, 10]
+        .iter()
+        .map(|k| fx.state(&format!("state{k}")).unwrap())
+        .collect();
+    let capped = gpu()
+        .clone()
+        .with_max_binding_size(2 * lenia.bytes_per_world() + 1024);
+    let genomes = zeros(&lenia).repeat(4);
+    let spec = RolloutSpec {
+        steps: 0,
+        frame_steps: vec![],
+        frame_size: 8,
+        dump_steps: vec![0],
+    };
+    let out = rollout(
+        &capped,
+        &lenia,
+        &genomes,
+        &Init::States(states.clone()),
+        &spec,
+        &mut no_progress,
+    )
+    .unwrap();
+    for (w, state) in states.iter().enumerate() {
+        assert_eq!(out.states[0].1[w]["world"], state["world"], "world {w}");
+    }
+}
