@@ -1,20 +1,21 @@
-//! `asal bench`: simulation throughput per substrate on the adapter at hand, with the ratio to
-//! the original's figures on the 2-core reference machine (reference/performance.md).
+//! `asal bench`: simulation and render throughput of every substrate on the adapter at hand,
+//! with ratios to the original's figures on the 2-core reference machine
+//! (reference/performance.md), and the uniform grid's pair savings for Particle Life.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use asal_substrates::Gpu;
-use asal_substrates::bench::{Case, Measurement, measure};
-use asal_substrates::creature::{self, Creature};
-use asal_substrates::gol::Rule;
+use asal_substrates::bench::{Measurement, measure, suite};
+use asal_substrates::hash::{hash4, unit_f32};
+use asal_substrates::plife::pair_count_stats;
 
 /// Arguments of `asal bench`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
-    /// Seconds of GPU time per case.
-    #[arg(long, default_value_t = 3.0)]
+    /// Seconds of GPU time per case (slow cases still run one warm-up and one timed step).
+    #[arg(long, default_value_t = 2.0)]
     seconds: f64,
     /// Only cases whose name contains this text.
     #[arg(long)]
@@ -24,69 +25,53 @@ pub(crate) struct Args {
     json: Option<PathBuf>,
 }
 
-/// The original's steps/s (batch 1, batch 16) on the 2-core machine, from performance.md.
-const ORIGINAL_GOL: (f64, f64) = (39_400.0, 62_100.0);
-const ORIGINAL_LENIA: (f64, f64) = (499.0, 285.0);
-
-fn cases() -> Result<Vec<Case>> {
-    let gol = |size: u32| creature::build("gol", &serde_json::json!({ "size": size }));
-    let conway = Rule::CONWAY.code() as f32;
-    let mut cases = Vec::new();
-    for (worlds, original) in [
-        (1, Some(ORIGINAL_GOL.0)),
-        (16, Some(ORIGINAL_GOL.1)),
-        (256, None),
-    ] {
-        cases.push(Case {
-            name: format!("gol 64² × {worlds}"),
-            substrate: gol(64)?,
-            genomes: vec![conway; worlds],
-            cells_per_world: 64 * 64,
-            original_steps_per_s: original,
-        });
-    }
-    cases.push(Case {
-        name: "gol 8192² × 1".into(),
-        substrate: gol(8192)?,
-        genomes: vec![conway],
-        cells_per_world: 8192 * 8192,
-        original_steps_per_s: None,
-    });
-    for (worlds, original) in [(1, ORIGINAL_LENIA.0), (16, ORIGINAL_LENIA.1)] {
-        let lenia = creature::build("lenia", &serde_json::Value::Null)?;
-        let d = lenia.genome().dim();
-        cases.push(Case {
-            name: format!("lenia 5N7KKM 128²×3, 15 kernels × {worlds}"),
-            substrate: lenia,
-            genomes: vec![0.0; d * worlds],
-            cells_per_world: 128 * 128,
-            original_steps_per_s: Some(original),
-        });
-    }
-    let orbium: Creature = serde_json::from_str(include_str!("../assets/creatures/orbium.json"))
-        .context("parsing the bundled Orbium creature")?;
-    let substrate = orbium.substrate()?;
-    let genome = orbium.genome_for(substrate.as_ref())?;
-    cases.push(Case {
-        name: "lenia Orbium 128² × 1".into(),
-        substrate,
-        genomes: genome,
-        cells_per_world: 128 * 128,
-        original_steps_per_s: None,
-    });
-    Ok(cases)
-}
-
 fn fmt_rate(v: f64) -> String {
     if v >= 1e9 {
         format!("{:.2}e9", v / 1e9)
     } else if v >= 1e6 {
         format!("{:.2}e6", v / 1e6)
-    } else if v >= 1e3 {
+    } else if v >= 1e4 {
         format!("{:.1}k", v / 1e3)
     } else {
         format!("{v:.1}")
     }
+}
+
+fn ratio(r: Option<f64>) -> String {
+    r.map_or("-".into(), |r| format!("{r:.2}×"))
+}
+
+/// Pair evaluations per step, grid against all pairs, for uniformly placed particles.
+fn pair_savings() -> Vec<serde_json::Value> {
+    let mut rows = Vec::new();
+    for (n, rmax) in [
+        (5000u32, 0.1f32),
+        (50_000, 0.1),
+        (50_000, 0.031_62),
+        (100_000, 0.022_36),
+    ] {
+        let x: Vec<[f32; 2]> = (0..n)
+            .map(|i| {
+                [
+                    unit_f32(hash4(9, 0, 0, 2 * i)),
+                    unit_f32(hash4(9, 0, 0, 2 * i + 1)),
+                ]
+            })
+            .collect();
+        let c = pair_count_stats(&x, rmax);
+        println!(
+            "plife pairs N={n:<6} rmax={rmax:<7} grid {:>13} all {:>15} interacting {:>12}  {:.1}× fewer",
+            c.grid,
+            c.all_pairs,
+            c.interacting,
+            c.saving()
+        );
+        rows.push(serde_json::json!({
+            "particles": n, "rmax": rmax, "grid_pairs": c.grid, "all_pairs": c.all_pairs,
+            "interacting_pairs": c.interacting, "saving": c.saving(),
+        }));
+    }
+    rows
 }
 
 /// Runs `asal bench`.
@@ -98,11 +83,11 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         gpu.describe()
     );
     println!(
-        "{:<40} {:>12} {:>14} {:>12} {:>12}",
-        "case", "steps/s", "cell-upd/s", "ms/step", "× original"
+        "{:<30} {:>10} {:>11} {:>10} {:>11} {:>11} {:>11}",
+        "case", "steps/s", "cell-upd/s", "ms/step", "vs orig.", "render ms", "vs orig."
     );
     let mut results: Vec<Measurement> = Vec::new();
-    for case in cases()? {
+    for case in suite()? {
         if let Some(only) = &args.only
             && !case.name.contains(only.as_str())
         {
@@ -111,16 +96,26 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         let m = measure(&gpu, &case, Duration::from_secs_f64(args.seconds))
             .with_context(|| format!("benchmark {}", case.name))?;
         println!(
-            "{:<40} {:>12} {:>14} {:>12.3} {:>12}",
+            "{:<30} {:>10} {:>11} {:>10.3} {:>11} {:>11.3} {:>11}",
             m.name,
             fmt_rate(m.steps_per_s),
             m.cell_updates_per_s.map_or("-".into(), fmt_rate),
             m.ms_per_batch_step,
-            m.ratio_to_original
-                .map_or("-".into(), |r| format!("{r:.2}")),
+            ratio(m.ratio_to_original),
+            m.render_ms,
+            ratio(m.render_ratio_to_original),
         );
         results.push(m);
     }
+    let pairs = if args
+        .only
+        .as_deref()
+        .is_none_or(|o| "plife pairs".contains(o))
+    {
+        pair_savings()
+    } else {
+        Vec::new()
+    };
     if let Some(path) = &args.json {
         let doc = serde_json::json!({
             "asal": env!("CARGO_PKG_VERSION"),
@@ -128,6 +123,7 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
             "backend": format!("{:?}", gpu.info().backend),
             "driver": format!("{} {}", gpu.info().driver, gpu.info().driver_info),
             "results": results,
+            "plife_pairs": pairs,
         });
         std::fs::write(path, serde_json::to_string_pretty(&doc)?)
             .with_context(|| format!("writing {}", path.display()))?;

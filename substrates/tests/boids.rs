@@ -6,10 +6,9 @@
 mod common;
 
 use asal_substrates::boids::{Boids, BoidsConfig, BoidsParams};
-use asal_substrates::shaders::ALL;
 use asal_substrates::substrate::{Init, RolloutSpec, Substrate, rollout};
 use asal_substrates::tensors::{State, TensorFile};
-use common::{asal_fixture, gpu, max_abs_diff};
+use common::{asal_fixture, check_layout, gpu, max_abs_diff};
 
 fn no_progress(_: u64) {}
 
@@ -360,94 +359,6 @@ fn params_struct_matches_its_wgsl_mirror() {
     ];
     for shader in ["boids_step", "boids_render"] {
         check_layout::<BoidsParams>(shader, "BoidsParams", &fields);
-    }
-}
-
-/// Step and render times on this adapter at the original's size (128 boids, 224² frames), batch 1
-/// and 16, pipelines already built. Run with
-/// `cargo test -p asal-substrates --test boids step_times -- --ignored --nocapture`.
-#[test]
-#[ignore = "timing report, not a check"]
-fn step_times() {
-    let boids = original();
-    for worlds in [1usize, 16] {
-        let (step_ms, render_ms) = common_timing(&boids, &test_genomes(worlds, 0.4), 256);
-        eprintln!(
-            "boids batch {worlds}: {step_ms:.3} ms/step, {render_ms:.2} ms per 224² render of all worlds"
-        );
-    }
-}
-
-/// (ms per step, ms per render of every world at 224²) of a batch, after a warm-up.
-fn common_timing(substrate: &dyn Substrate, genomes: &[f32], steps: u32) -> (f64, f64) {
-    use asal_substrates::substrate::FrameTarget;
-    let g = gpu();
-    let mut batch = substrate
-        .create_batch(g, genomes, &Init::Seed(0), 0)
-        .unwrap();
-    let target = FrameTarget::new(g, batch.len(), 1, 224).unwrap();
-    let mut run = |steps: u32, renders: u32| {
-        let mut encoder = g.device.create_command_encoder(&Default::default());
-        for _ in 0..steps {
-            batch.encode_step(&mut encoder);
-        }
-        for _ in 0..renders {
-            batch.encode_render(&mut encoder, &target, 0);
-        }
-        let start = std::time::Instant::now();
-        g.submit_and_wait(encoder).unwrap();
-        start.elapsed().as_secs_f64() * 1e3
-    };
-    run(4, 1);
-    let step_ms = run(steps, 0) / f64::from(steps);
-    let render_ms = run(0, 4) / 4.0;
-    (step_ms, render_ms)
-}
-
-/// Checks that a WGSL struct, as naga lays it out in `shader`, has the size and field offsets of
-/// its Rust mirror (the approach of `tests/shaders.rs`).
-fn check_layout<T>(shader: &str, struct_name: &str, rust: &[(&str, usize)]) {
-    let source = ALL.iter().find(|(n, ..)| *n == shader).unwrap().1;
-    let module = naga::front::wgsl::parse_str(source)
-        .unwrap_or_else(|e| panic!("{shader}: {}", e.emit_to_string_with_path(source, shader)));
-    naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::all(),
-    )
-    .validate(&module)
-    .unwrap_or_else(|e| panic!("{shader}: {}", e.emit_to_string_with_path(source, shader)));
-    let (span, members) = module
-        .types
-        .iter()
-        .find_map(|(_, ty)| match &ty.inner {
-            naga::TypeInner::Struct { members, span }
-                if ty.name.as_deref() == Some(struct_name) =>
-            {
-                Some((*span, members.clone()))
-            }
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{shader}: no struct {struct_name}"));
-    assert_eq!(
-        span as usize,
-        std::mem::size_of::<T>(),
-        "{struct_name} size in {shader}"
-    );
-    assert_eq!(
-        members.len(),
-        rust.len(),
-        "{struct_name} field count in {shader}"
-    );
-    for (m, (name, offset)) in members.iter().zip(rust) {
-        assert_eq!(
-            m.name.as_deref(),
-            Some(*name),
-            "{struct_name} field order in {shader}"
-        );
-        assert_eq!(
-            m.offset as usize, *offset,
-            "{struct_name}.{name} in {shader}"
-        );
     }
 }
 

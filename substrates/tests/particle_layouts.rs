@@ -3,49 +3,19 @@
 
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any error")]
 
+mod common;
+
 use std::mem::offset_of;
 
 use asal_substrates::particle_grid::{GridParams, SplatParams};
 use asal_substrates::plenia::PleniaParams;
 use asal_substrates::plife::PlifeParams;
 use asal_substrates::plife_plus::PlifePlusParams;
-use asal_substrates::shaders::ALL;
-
-/// (size, [(field, offset)]) of a WGSL struct in kernel `shader`.
-fn wgsl_layout(shader: &str, struct_name: &str) -> (u32, Vec<(String, u32)>) {
-    let source = ALL.iter().find(|(n, ..)| *n == shader).unwrap().1;
-    let module = naga::front::wgsl::parse_str(source).unwrap();
-    for (_, ty) in module.types.iter() {
-        if ty.name.as_deref() == Some(struct_name)
-            && let naga::TypeInner::Struct { members, span } = &ty.inner
-        {
-            return (
-                *span,
-                members
-                    .iter()
-                    .map(|m| (m.name.clone().unwrap_or_default(), m.offset))
-                    .collect(),
-            );
-        }
-    }
-    panic!("struct {struct_name} not found in {shader}");
-}
+use common::check_layout;
 
 fn check<T>(shaders: &[&str], struct_name: &str, rust: &[(&str, usize)]) {
     for shader in shaders {
-        let (size, fields) = wgsl_layout(shader, struct_name);
-        assert_eq!(
-            size as usize,
-            size_of::<T>(),
-            "{struct_name} size in {shader}"
-        );
-        for (name, offset) in rust {
-            let wgsl = fields
-                .iter()
-                .find(|(n, _)| n == name)
-                .unwrap_or_else(|| panic!("{struct_name}.{name} missing in {shader}"));
-            assert_eq!(wgsl.1 as usize, *offset, "{struct_name}.{name} in {shader}");
-        }
+        check_layout::<T>(shader, struct_name, rust);
     }
 }
 

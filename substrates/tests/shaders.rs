@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any error")]
 
+mod common;
+
 use asal_substrates::gol::GolParams;
 use asal_substrates::lenia::{Camera, KernelInfo, LeniaParams, Tap};
 use asal_substrates::shaders::ALL;
@@ -34,43 +36,8 @@ fn every_shader_validates_and_has_its_entry_point() {
     }
 }
 
-/// (size, [(field, offset)]) of a WGSL struct as naga lays it out.
-fn wgsl_layout(module: &naga::Module, struct_name: &str) -> (u32, Vec<(String, u32)>) {
-    for (_, ty) in module.types.iter() {
-        if ty.name.as_deref() == Some(struct_name)
-            && let naga::TypeInner::Struct { members, span } = &ty.inner
-        {
-            return (
-                *span,
-                members
-                    .iter()
-                    .map(|m| (m.name.clone().unwrap_or_default(), m.offset))
-                    .collect(),
-            );
-        }
-    }
-    panic!("struct {struct_name} not found");
-}
-
 fn check<T>(shader: &str, struct_name: &str, rust_offsets: &[(&str, usize)]) {
-    let source = ALL
-        .iter()
-        .find(|(n, ..)| *n == shader)
-        .map(|(_, s, _)| *s)
-        .unwrap();
-    let (module, _) = parse(shader, source);
-    let (size, fields) = wgsl_layout(&module, struct_name);
-    assert_eq!(
-        size as usize,
-        std::mem::size_of::<T>(),
-        "{struct_name} size in {shader}"
-    );
-    for ((wgsl_name, wgsl_offset), (rust_name, rust_offset)) in fields.iter().zip(rust_offsets) {
-        assert_eq!(
-            *wgsl_offset as usize, *rust_offset,
-            "{struct_name}.{wgsl_name} vs {rust_name} in {shader}"
-        );
-    }
+    common::check_layout::<T>(shader, struct_name, rust_offsets);
 }
 
 #[test]

@@ -47,3 +47,48 @@ pub(crate) fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
 }
+
+/// Checks that a WGSL struct, as naga lays it out in `shader`, has the size of its Rust mirror
+/// `T` and each listed field at the listed offset (padding fields may be left out).
+pub(crate) fn check_layout<T>(shader: &str, struct_name: &str, rust: &[(&str, usize)]) {
+    let source = asal_substrates::shaders::ALL
+        .iter()
+        .find(|(n, ..)| *n == shader)
+        .unwrap_or_else(|| panic!("no shader {shader}"))
+        .1;
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{shader}: {}", e.emit_to_string_with_path(source, shader)));
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::all(),
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("{shader}: {}", e.emit_to_string_with_path(source, shader)));
+    let (span, members) = module
+        .types
+        .iter()
+        .find_map(|(_, ty)| match &ty.inner {
+            naga::TypeInner::Struct { members, span }
+                if ty.name.as_deref() == Some(struct_name) =>
+            {
+                Some((*span, members.clone()))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{shader}: no struct {struct_name}"));
+    assert_eq!(
+        span as usize,
+        std::mem::size_of::<T>(),
+        "{struct_name} size in {shader}"
+    );
+    for (name, offset) in rust {
+        let member = members
+            .iter()
+            .find(|m| m.name.as_deref() == Some(*name))
+            .unwrap_or_else(|| panic!("{shader}: {struct_name} has no field {name}"));
+        assert_eq!(
+            member.offset as usize, *offset,
+            "{struct_name}.{name} in {shader}"
+        );
+    }
+}
