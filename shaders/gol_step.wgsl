@@ -22,46 +22,32 @@ struct GolParams {
 @group(0) @binding(2) var<storage, read_write> dst: array<u32>;
 @group(0) @binding(3) var<storage, read> rules: array<u32>;
 
-// Reads word (row, col) of the current world with toroidal wrap.
+// Rows each invocation computes: it slides a 3-row window down one word column, so each output
+// word costs 3 loads instead of 9. Grid sides are multiples of 32, hence of ROWS.
+const ROWS: u32 = 8u;
+
+// The word at (row, col) of world `base`, rows wrapping around the torus.
 fn word_at(base: u32, row: u32, col: u32) -> u32 {
-    return src[base + row * params.words_per_row + col];
+    return src[base + (row % params.size) * params.words_per_row + col];
 }
 
-@compute @workgroup_size(64)
-fn step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let wpr = params.words_per_row;
-    let words_per_world = params.size * wpr;
-    let word = gid.x + gid.y * nwg.x * 64u;
-    if word >= words_per_world {
-        return;
-    }
-    let base = gid.z * words_per_world;
-    let row = word / wpr;
-    let col = word % wpr;
-    let up = (row + params.size - 1u) % params.size;
-    let down = (row + 1u) % params.size;
-    let left = (col + wpr - 1u) % wpr;
-    let right = (col + 1u) % wpr;
-
-    // For each of the three rows: the word itself and its west/east-shifted versions. Bit i's
-    // west neighbour is bit i-1 (bit 31 of the word to the left for i = 0).
-    var nw: u32; var n: u32; var ne: u32;
-    {
-        let c = word_at(base, up, col);
-        nw = (c << 1u) | (word_at(base, up, left) >> 31u);
-        ne = (c >> 1u) | (word_at(base, up, right) << 31u);
-        n = c;
-    }
-    let alive = word_at(base, row, col);
-    let w = (alive << 1u) | (word_at(base, row, left) >> 31u);
-    let e = (alive >> 1u) | (word_at(base, row, right) << 31u);
-    var sw: u32; var s: u32; var se: u32;
-    {
-        let c = word_at(base, down, col);
-        sw = (c << 1u) | (word_at(base, down, left) >> 31u);
-        se = (c >> 1u) | (word_at(base, down, right) << 31u);
-        s = c;
-    }
+// The next generation of 32 cells from their row `alive`, the rows above (`up_*`) and below
+// (`down_*`); `_l`/`_r` are the words to the left and right.
+fn next_word(
+    up_l: u32, up: u32, up_r: u32,
+    left: u32, alive: u32, right: u32,
+    down_l: u32, down: u32, down_r: u32,
+    rule: u32,
+) -> u32 {
+    // Bit i's west neighbour is bit i-1 (bit 31 of the word to the left for i = 0).
+    let nw = (up << 1u) | (up_l >> 31u);
+    let ne = (up >> 1u) | (up_r << 31u);
+    let n = up;
+    let w = (alive << 1u) | (left >> 31u);
+    let e = (alive >> 1u) | (right << 31u);
+    let sw = (down << 1u) | (down_l >> 31u);
+    let se = (down >> 1u) | (down_r << 31u);
+    let s = down;
 
     // Bit-sliced sum of 8 one-bit lanes into (eights, fours, twos, ones).
     // Row above: full adder -> value su + 2 cu.
@@ -85,7 +71,6 @@ fn step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let fours = c2 ^ c3;
     let eights = c2 & c3;
 
-    let rule = rules[gid.z];
     var born = 0u;
     var survive = 0u;
     for (var k = 0u; k < 9u; k++) {
@@ -106,5 +91,47 @@ fn step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             survive |= eq;
         }
     }
-    dst[base + word] = (~alive & born) | (alive & survive);
+    return (~alive & born) | (alive & survive);
+}
+
+// One invocation per ROWS consecutive words of a column; worlds flattened into the index so
+// many small worlds fill whole workgroups.
+@compute @workgroup_size(64)
+fn step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let wpr = params.words_per_row;
+    let per_world = wpr * (params.size / ROWS);
+    let index = gid.x + gid.y * nwg.x * 64u;
+    let world = index / per_world;
+    if world >= params.worlds {
+        return;
+    }
+    let local = index % per_world;
+    let col = local % wpr;
+    let row0 = (local / wpr) * ROWS;
+    let base = world * params.size * wpr;
+    let left = (col + wpr - 1u) % wpr;
+    let right = (col + 1u) % wpr;
+    let rule = rules[world];
+
+    // The window: rows above and at the current row, loaded once and slid down.
+    let top = row0 + params.size - 1u;
+    var up_l = word_at(base, top, left);
+    var up = word_at(base, top, col);
+    var up_r = word_at(base, top, right);
+    var mid_l = word_at(base, row0, left);
+    var mid = word_at(base, row0, col);
+    var mid_r = word_at(base, row0, right);
+    for (var r = 0u; r < ROWS; r++) {
+        let row = row0 + r;
+        let down_l = word_at(base, row + 1u, left);
+        let down = word_at(base, row + 1u, col);
+        let down_r = word_at(base, row + 1u, right);
+        dst[base + row * wpr + col] = next_word(up_l, up, up_r, mid_l, mid, mid_r, down_l, down, down_r, rule);
+        up_l = mid_l;
+        up = mid;
+        up_r = mid_r;
+        mid_l = down_l;
+        mid = down;
+        mid_r = down_r;
+    }
 }

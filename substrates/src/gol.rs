@@ -670,18 +670,26 @@ struct GolBatch {
 }
 
 impl GolBatch {
-    /// Workgroups (x, y) covering one world's words, 64 words per group.
-    fn word_groups(&self) -> (u32, u32) {
-        let words = self.params.size * self.params.words_per_row;
-        let groups = words.div_ceil(64);
-        let max = self.gpu.limits().max_workgroups_per_dimension;
+    /// Workgroups (x, y) of 64 invocations covering `invocations`, split over two dimensions
+    /// when one would exceed the adapter's limit.
+    fn groups(&self, invocations: u64) -> (u32, u32) {
+        let groups = invocations.div_ceil(64);
+        let max = u64::from(self.gpu.limits().max_workgroups_per_dimension);
         if groups <= max {
-            (groups, 1)
+            (groups as u32, 1)
         } else {
-            (max, groups.div_ceil(max))
+            (max as u32, groups.div_ceil(max) as u32)
         }
     }
+
+    /// Init: one invocation per word of one world (worlds along z).
+    fn word_groups(&self) -> (u32, u32) {
+        self.groups(u64::from(self.params.size) * u64::from(self.params.words_per_row))
+    }
 }
+
+/// Rows per step invocation. Keep in sync with `ROWS` in `shaders/gol_step.wgsl`.
+const STEP_ROWS: u32 = 8;
 
 impl WorldBatch for GolBatch {
     fn len(&self) -> u32 {
@@ -689,11 +697,14 @@ impl WorldBatch for GolBatch {
     }
 
     fn encode_step(&mut self, encoder: &mut wgpu::CommandEncoder) {
-        let (x, y) = self.word_groups();
+        // One invocation per STEP_ROWS words of a column, all worlds flattened together.
+        let per_world =
+            u64::from(self.params.words_per_row) * u64::from(self.params.size / STEP_ROWS);
+        let (x, y) = self.groups(per_world * u64::from(self.params.worlds));
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&self.pipelines.step);
         pass.set_bind_group(0, &self.step_groups[self.current], &[]);
-        pass.dispatch_workgroups(x, y, self.params.worlds);
+        pass.dispatch_workgroups(x, y, 1);
         drop(pass);
         self.current = 1 - self.current;
     }
