@@ -317,3 +317,45 @@ fn shipped_lenia_creatures_simulate() {
         "only the asked-for format is written"
     );
 }
+
+#[test]
+fn every_substrate_simulates_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "gol",
+        "lenia",
+        "boids",
+        "plife",
+        "plife_plus",
+        "plenia",
+        "dnca",
+        "nca_d1",
+        "nca_d3",
+    ] {
+        let out = dir.path().join(name);
+        let o = asal(&[
+            "simulate",
+            "-s",
+            name,
+            "--steps",
+            "2",
+            "--frames",
+            "2",
+            "--frame-size",
+            "32",
+            "--formats",
+            "png",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert!(out.join("frames/frame_00001.png").is_file(), "{name}");
+        let frame = image::open(out.join("frames/frame_00000.png"))
+            .unwrap()
+            .to_rgba8();
+        // Initial states are never a single flat colour (soups, patterns, particles, random cells);
+        // later frames may be (a zero DNCA genome collapses every cell to state 0).
+        let first = frame.get_pixel(0, 0);
+        assert!(frame.pixels().any(|p| p != first), "{name}: flat frame");
+    }
+}
