@@ -11,8 +11,21 @@
 //! - **`classic`**: Chan's single-channel Lenia (Lenia, Complex Systems 28(3), 2019) with the
 //!   polynomial kernel core (4q(1−q))⁴ and growth 2·max(0, 1−(u−m)²/9s²)⁴ − 1, e.g. Orbium.
 //!
-//! Kernels are built once on the CPU and stored as lists of non-zero taps; the convolution is a
-//! direct sum on the GPU (an FFT path may come later for large radii).
+//! Kernels are built once on the CPU. The convolution runs one of two ways on the GPU:
+//!
+//! - **direct** (`shaders/lenia_step.wgsl`): a sum over each kernel's non-zero taps, read from a
+//!   tile staged in workgroup memory; cost ∝ cells × taps, reach ≤ [`MAX_REACH`].
+//! - **FFT** (`shaders/lenia_fft_*.wgsl`): forward 2-D FFT of each source channel of the rolled
+//!   world, product with each kernel's spectrum (computed once per substrate on the CPU in f64:
+//!   kernels are fixed by the config, never searched), inverse FFT of kernels in pairs (the
+//!   spectra are real, so two kernels share one complex inverse), then growth and update; cost
+//!   ∝ cells × log2(side) × (channels + kernels/2). Needs a power-of-two side of 8 to
+//!   [`FFT_MAX_SIZE`]; any kernel reach.
+//!
+//! The config's `"convolution"` picks one: `"auto"` (default) by the cost model in
+//! [`prefer_fft`], `"direct"`, or `"fft"` (an error for other world sides: toroidal convolution
+//! needs the period to be the side itself, so zero padding would not be exact). Both paths agree
+//! to float32 rounding (summation order differs: ~1e-7 per step).
 
 use std::path::Path;
 
@@ -129,6 +142,50 @@ pub struct LeniaPattern {
     pub cells_rle: Option<String>,
 }
 
+/// How the potentials are computed (a creature file's `config.convolution`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Convolution {
+    /// The cheaper of the two by [`prefer_fft`]; FFT where direct cannot run (reach > 24).
+    #[default]
+    Auto,
+    /// Sum over the kernels' taps.
+    Direct,
+    /// Through the 2-D FFT; power-of-two world sides of 8 to [`FFT_MAX_SIZE`] only.
+    Fft,
+}
+
+/// Largest world side of the FFT path: one line of complex values, twice (Stockham ping-pong),
+/// plus the growth sums must fit in 16 KiB of workgroup memory. Keep in sync with `FFT_MAX` in
+/// `shaders/lenia_fft_common.wgsl`.
+pub const FFT_MAX_SIZE: u32 = 512;
+
+/// Work per world and step of each path, in the same rough unit (a multiply-add):
+/// `(direct, fft)`. Direct: one MAC per tap per cell. FFT: a radix-2 pass over n² points costs
+/// ~5·n²·log2(n)/2 MAC-equivalents per 2-D transform (rows and columns), done for each
+/// channel forward and each kernel pair inverse, plus the spectral product; weighted by
+/// [`FFT_OVERHEAD`] for its four passes through global memory and barrier-separated stages.
+#[must_use]
+pub fn convolution_costs(size: u32, channels: usize, kernels: usize, taps: usize) -> (f64, f64) {
+    let cells = f64::from(size) * f64::from(size);
+    let direct = cells * taps as f64;
+    let transforms = (channels + kernels.div_ceil(2)) as f64;
+    let fft = cells * (transforms * 2.5 * f64::from(size.max(2)).log2() + kernels as f64);
+    (direct, fft * FFT_OVERHEAD)
+}
+
+/// How much slower per nominal operation the FFT path runs than the direct one (measured on
+/// lavapipe, see `asal bench --only lenia`): strided column access, barriers between stages and
+/// four dispatches per step instead of one.
+pub const FFT_OVERHEAD: f64 = 4.0;
+
+/// Whether the cost model prefers the FFT path for this configuration (if it is possible).
+#[must_use]
+pub fn prefer_fft(size: u32, channels: usize, kernels: usize, taps: usize) -> bool {
+    let (direct, fft) = convolution_costs(size, channels, kernels, taps);
+    fft < direct
+}
+
 /// Which Lenia.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -164,6 +221,9 @@ pub struct LeniaConfig {
     /// Bound on the cell offsets (ASAL: none).
     #[serde(default)]
     pub clip_cells: Option<f64>,
+    /// Convolution method: `"auto"` (default), `"direct"` or `"fft"`.
+    #[serde(default)]
+    pub convolution: Convolution,
     /// The pattern.
     pub pattern: LeniaPattern,
 }
@@ -334,6 +394,8 @@ pub struct Lenia {
     /// Side of the genome's cell box (square for ASAL, the pattern's box for classic).
     box_rows: usize,
     box_cols: usize,
+    /// Whether steps convolve through the FFT.
+    fft: bool,
 }
 
 /// Uniform parameters. Keep in sync with `LeniaParams` in `shaders/lenia_common.wgsl`.
@@ -477,11 +539,31 @@ impl Lenia {
                 ),
             ));
         }
-        if max_reach as u32 > MAX_REACH {
+        let fft_possible = config.size.is_power_of_two() && config.size <= FFT_MAX_SIZE;
+        let taps = kernels.taps.iter().map(Vec::len).sum();
+        let fft = match config.convolution {
+            Convolution::Direct => false,
+            Convolution::Fft if fft_possible => true,
+            Convolution::Fft => {
+                return Err(Error::invalid(
+                    "convolution",
+                    format!(
+                        "\"fft\" needs a power-of-two world side from 8 to {FFT_MAX_SIZE}, not {} (toroidal convolution needs the period to be the side, so padding would not be exact): use \"direct\" or \"auto\"",
+                        config.size
+                    ),
+                ));
+            }
+            Convolution::Auto => {
+                fft_possible
+                    && (max_reach as u32 > MAX_REACH
+                        || prefer_fft(config.size, channels, p.kernels.len(), taps))
+            }
+        };
+        if !fft && max_reach as u32 > MAX_REACH {
             return Err(Error::invalid(
                 "Lenia kernel",
                 format!(
-                    "reaches {max_reach} cells (R·r); the direct-convolution kernel supports up to {MAX_REACH}: lower R or r"
+                    "reaches {max_reach} cells (R·r); the direct-convolution kernel supports up to {MAX_REACH} (the FFT path any, for power-of-two world sides up to {FFT_MAX_SIZE}): lower R or r"
                 ),
             ));
         }
@@ -575,7 +657,54 @@ impl Lenia {
             channels,
             box_rows,
             box_cols,
+            fft,
         })
+    }
+
+    /// Whether steps convolve through the FFT (the config's choice, or the cost model's).
+    #[must_use]
+    pub fn uses_fft(&self) -> bool {
+        self.fft
+    }
+
+    /// The kernels' spectra for the FFT path, `[kernel][ky][kx]`, scaled by 1/n² (the inverse
+    /// transform's normalisation, folded in here so the GPU never applies it).
+    ///
+    /// Each kernel's weight depends only on the distance, so K(−d) = K(d) exactly (the same f64
+    /// expression rounded once) and its spectrum is real: only the real part is kept. Computed in
+    /// f64 as two 1-D DFTs over the (2·reach+1)² box of taps, then rounded once.
+    fn kernel_spectra(&self) -> Vec<f32> {
+        let n = self.config.size as usize;
+        let (cos, sin) = dft_table(n);
+        let reach = self.reach() as i32;
+        let side = (2 * reach + 1) as usize;
+        let scale = 1.0 / (n * n) as f64;
+        let mut out = Vec::with_capacity(self.kernels.taps.len() * n * n);
+        for taps in &self.kernels.taps {
+            // R[dy][kx] = Σ_dx K(dy, dx)·exp(−2πi·kx·dx/n), then F[ky][kx] = Σ_dy R[dy][kx]·exp(−2πi·ky·dy/n).
+            let mut rows = vec![(0f64, 0f64); side * n];
+            for &(dy, dx, w) in taps {
+                let row = &mut rows[(dy + reach) as usize * n..][..n];
+                for (kx, r) in row.iter_mut().enumerate() {
+                    let a = (kx as i64 * i64::from(dx)).rem_euclid(n as i64) as usize;
+                    r.0 += f64::from(w) * cos[a];
+                    r.1 -= f64::from(w) * sin[a];
+                }
+            }
+            for ky in 0..n {
+                for kx in 0..n {
+                    let mut re = 0f64;
+                    for dy in -reach..=reach {
+                        let (r_re, r_im) = rows[(dy + reach) as usize * n + kx];
+                        let a = (ky as i64 * i64::from(dy)).rem_euclid(n as i64) as usize;
+                        // Re((r_re + i·r_im)·(cos − i·sin)).
+                        re += r_re * cos[a] + r_im * sin[a];
+                    }
+                    out.push((re * scale) as f32);
+                }
+            }
+        }
+        out
     }
 
     /// ASAL's Lenia: pattern 5N7KKM as the original configures it.
@@ -783,6 +912,118 @@ impl Lenia {
     }
 }
 
+/// cos and sin of 2πk/n for k < n, in f64.
+fn dft_table(n: usize) -> (Vec<f64>, Vec<f64>) {
+    let angle = |k: usize| std::f64::consts::TAU * k as f64 / n as f64;
+    (
+        (0..n).map(|k| angle(k).cos()).collect(),
+        (0..n).map(|k| angle(k).sin()).collect(),
+    )
+}
+
+/// The FFT's twiddles exp(−2πik/n), k < n/2, rounded once from f64.
+fn twiddles(n: u32) -> Vec<[f32; 2]> {
+    let (cos, sin) = dft_table(n as usize);
+    (0..n as usize / 2)
+        .map(|k| [cos[k] as f32, -sin[k] as f32])
+        .collect()
+}
+
+/// Checks that `n` is a world side the FFT kernels handle.
+fn check_fft_size(n: u32) -> Result<()> {
+    if n.is_power_of_two() && (8..=FFT_MAX_SIZE).contains(&n) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "FFT size",
+            format!("{n}: the FFT kernels take powers of two from 8 to {FFT_MAX_SIZE}"),
+        ))
+    }
+}
+
+/// Forward 2-D FFT on the GPU of real `n`×`n` planes (`planes.len()` a multiple of n²), by the
+/// FFT path's own row and column kernels: the spectra `[plane][ky][kx]` as (re, im). For tests
+/// and the benchmark: with `repeats > 1` the passes run that many times in one submission (the
+/// column pass works in place, so only `repeats == 1` returns the spectrum).
+pub fn gpu_forward_fft(gpu: &Gpu, n: u32, planes: &[f32], repeats: u32) -> Result<Vec<[f32; 2]>> {
+    check_fft_size(n)?;
+    let plane = (n * n) as usize;
+    if planes.is_empty() || !planes.len().is_multiple_of(plane) {
+        return Err(Error::invalid(
+            "FFT input",
+            format!("{} values are not whole {n}×{n} planes", planes.len()),
+        ));
+    }
+    let count = (planes.len() / plane) as u32;
+    let params = LeniaParams {
+        size: n,
+        channels: 1,
+        kernels: 0,
+        worlds: count,
+        dt: 0.0,
+        growth: 0,
+        recenter: 0,
+        crop: 0,
+        radius: 1.0,
+        reach: 0,
+        pad: [0; 2],
+    };
+    let uniform = gpu.storage_buffer(
+        "fft params",
+        bytemuck::bytes_of(&params),
+        wgpu::BufferUsages::UNIFORM,
+    );
+    let src = gpu.storage_buffer(
+        "fft input",
+        bytemuck::cast_slice(planes),
+        wgpu::BufferUsages::empty(),
+    );
+    let spectrum = gpu.storage_zeroed("fft spectrum", planes.len() as u64 * 8);
+    let camera = gpu.storage_zeroed(
+        "fft camera",
+        u64::from(count) * std::mem::size_of::<Camera>() as u64,
+    );
+    let tw = gpu.storage_buffer(
+        "fft twiddles",
+        bytemuck::cast_slice(&twiddles(n)),
+        wgpu::BufferUsages::empty(),
+    );
+    let p = shaders::lenia_fft_pipelines(gpu);
+    let bind = |pipeline: &wgpu::ComputePipeline, entries: &[wgpu::BindGroupEntry]| {
+        gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("fft probe"),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries,
+        })
+    };
+    let rows = bind(
+        &p.rows,
+        &[
+            entry(0, &uniform),
+            entry(1, &src),
+            entry(2, &spectrum),
+            entry(6, &camera),
+            entry(7, &tw),
+        ],
+    );
+    let cols = bind(
+        &p.cols,
+        &[entry(0, &uniform), entry(2, &spectrum), entry(7, &tw)],
+    );
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    for _ in 0..repeats.max(1) {
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&p.rows);
+        pass.set_bind_group(0, &rows, &[]);
+        pass.dispatch_workgroups(n, 1, count);
+        pass.set_pipeline(&p.cols);
+        pass.set_bind_group(0, &cols, &[]);
+        pass.dispatch_workgroups(n, 1, count);
+    }
+    let bytes = gpu.read_buffer(Some(encoder), &spectrum, 0, spectrum.size())?;
+    Ok(bytemuck::cast_slice(&bytes).to_vec())
+}
+
 /// The pattern's cells as `[channel][row][col]`.
 fn pattern_cells(p: &LeniaPattern) -> Result<Cells> {
     let cells = match (&p.cells, &p.cells_rle) {
@@ -833,7 +1074,16 @@ impl Substrate for Lenia {
     fn bytes_per_world(&self) -> u64 {
         let n = u64::from(self.config.size);
         // Two ping-pong worlds, growth parameters and the camera.
-        2 * n * n * self.channels as u64 * 4 + self.config.pattern.kernels.len() as u64 * 16 + 32
+        let base = 2 * n * n * self.channels as u64 * 4
+            + self.config.pattern.kernels.len() as u64 * 16
+            + 32;
+        if self.fft {
+            // The FFT path's complex scratch: the channels' spectra and the kernel pairs' potentials.
+            let lines = self.channels + self.config.pattern.kernels.len().div_ceil(2);
+            base + lines as u64 * n * n * 8
+        } else {
+            base
+        }
     }
 
     fn create_batch(
@@ -949,7 +1199,21 @@ impl Substrate for Lenia {
                 ],
             })
         });
+        let fft = if self.fft {
+            Some(self.fft_state(
+                gpu,
+                worlds,
+                &uniform,
+                &worlds_buf,
+                &info_buf,
+                &growth_buf,
+                &camera_buf,
+            )?)
+        } else {
+            None
+        };
         let mut batch = LeniaBatch {
+            fft,
             gpu: gpu.clone(),
             lenia_params: params,
             uniform,
@@ -995,6 +1259,118 @@ impl Substrate for Lenia {
         }
         Ok(out)
     }
+}
+
+impl Lenia {
+    /// The FFT path's buffers and bind groups for a batch of `worlds`.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the batch's buffers, each bound by name"
+    )]
+    fn fft_state(
+        &self,
+        gpu: &Gpu,
+        worlds: u32,
+        uniform: &wgpu::Buffer,
+        world_bufs: &[wgpu::Buffer; 2],
+        info: &wgpu::Buffer,
+        growth: &wgpu::Buffer,
+        camera: &wgpu::Buffer,
+    ) -> Result<FftState> {
+        let n = u64::from(self.config.size);
+        let pairs = self.config.pattern.kernels.len().div_ceil(2) as u32;
+        let channels = self.channels as u32;
+        let spectrum_bytes = u64::from(worlds * channels) * n * n * 8;
+        let potential_bytes = u64::from(worlds * pairs) * n * n * 8;
+        if potential_bytes.max(spectrum_bytes) > gpu.limits().max_storage_buffer_binding_size {
+            return Err(Error::invalid(
+                "batch",
+                format!(
+                    "{worlds} Lenia worlds need {potential_bytes} bytes of FFT scratch, over the adapter's storage binding limit"
+                ),
+            ));
+        }
+        let spectrum = gpu.storage_zeroed("lenia fft spectrum", spectrum_bytes);
+        let potentials = gpu.storage_zeroed("lenia fft potentials", potential_bytes);
+        let spectra = gpu.storage_buffer(
+            "lenia kernel spectra",
+            bytemuck::cast_slice(&self.kernel_spectra()),
+            wgpu::BufferUsages::empty(),
+        );
+        let tw = gpu.storage_buffer(
+            "lenia fft twiddles",
+            bytemuck::cast_slice(&twiddles(self.config.size)),
+            wgpu::BufferUsages::empty(),
+        );
+        let pipelines = shaders::lenia_fft_pipelines(gpu);
+        let bind = |pipeline: &wgpu::ComputePipeline, entries: &[wgpu::BindGroupEntry]| {
+            gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("lenia fft"),
+                layout: &pipeline.get_bind_group_layout(0),
+                entries,
+            })
+        };
+        let rows = [0usize, 1].map(|i| {
+            bind(
+                &pipelines.rows,
+                &[
+                    entry(0, uniform),
+                    entry(1, &world_bufs[i]),
+                    entry(2, &spectrum),
+                    entry(6, camera),
+                    entry(7, &tw),
+                ],
+            )
+        });
+        let cols = bind(
+            &pipelines.cols,
+            &[entry(0, uniform), entry(2, &spectrum), entry(7, &tw)],
+        );
+        let inverse_cols = bind(
+            &pipelines.inverse_cols,
+            &[
+                entry(0, uniform),
+                entry(2, &spectrum),
+                entry(3, &spectra),
+                entry(4, info),
+                entry(5, &potentials),
+                entry(7, &tw),
+            ],
+        );
+        let growth_groups = [0usize, 1].map(|i| {
+            bind(
+                &pipelines.growth,
+                &[
+                    entry(0, uniform),
+                    entry(1, &world_bufs[i]),
+                    entry(2, &world_bufs[1 - i]),
+                    entry(4, info),
+                    entry(5, &potentials),
+                    entry(6, camera),
+                    entry(7, &tw),
+                    entry(8, growth),
+                ],
+            )
+        });
+        Ok(FftState {
+            pipelines,
+            rows,
+            cols,
+            inverse_cols,
+            growth: growth_groups,
+            pairs,
+        })
+    }
+}
+
+/// The FFT path of a batch: its bind groups (by parity of the current world where it matters).
+struct FftState {
+    pipelines: shaders::LeniaFftPipelines,
+    rows: [wgpu::BindGroup; 2],
+    cols: wgpu::BindGroup,
+    inverse_cols: wgpu::BindGroup,
+    growth: [wgpu::BindGroup; 2],
+    pairs: u32,
 }
 
 /// What turns a planar world and its camera back into a state in the fixtures' names.
@@ -1051,6 +1427,8 @@ struct LeniaBatch {
     camera_groups: [wgpu::BindGroup; 2],
     pipelines: shaders::LeniaPipelines,
     layout: LeniaLayout,
+    /// Present when steps convolve through the FFT.
+    fft: Option<FftState>,
 }
 
 impl WorldBatch for LeniaBatch {
@@ -1060,14 +1438,27 @@ impl WorldBatch for LeniaBatch {
 
     fn encode_step(&mut self, encoder: &mut wgpu::CommandEncoder) {
         let n = self.lenia_params.size;
+        let worlds = self.lenia_params.worlds;
         let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&self.pipelines.step);
-        pass.set_bind_group(0, &self.step_groups[self.current], &[]);
-        pass.dispatch_workgroups(
-            n.div_ceil(STEP_TILE),
-            n.div_ceil(STEP_TILE),
-            self.lenia_params.worlds,
-        );
+        if let Some(fft) = &self.fft {
+            let planes = worlds * self.lenia_params.channels;
+            pass.set_pipeline(&fft.pipelines.rows);
+            pass.set_bind_group(0, &fft.rows[self.current], &[]);
+            pass.dispatch_workgroups(n, 1, planes);
+            pass.set_pipeline(&fft.pipelines.cols);
+            pass.set_bind_group(0, &fft.cols, &[]);
+            pass.dispatch_workgroups(n, 1, planes);
+            pass.set_pipeline(&fft.pipelines.inverse_cols);
+            pass.set_bind_group(0, &fft.inverse_cols, &[]);
+            pass.dispatch_workgroups(n, 1, worlds * fft.pairs);
+            pass.set_pipeline(&fft.pipelines.growth);
+            pass.set_bind_group(0, &fft.growth[self.current], &[]);
+            pass.dispatch_workgroups(n, 1, worlds);
+        } else {
+            pass.set_pipeline(&self.pipelines.step);
+            pass.set_bind_group(0, &self.step_groups[self.current], &[]);
+            pass.dispatch_workgroups(n.div_ceil(STEP_TILE), n.div_ceil(STEP_TILE), worlds);
+        }
         pass.set_pipeline(&self.pipelines.camera);
         pass.set_bind_group(0, &self.camera_groups[self.current], &[]);
         pass.dispatch_workgroups(self.lenia_params.worlds, 1, 1);

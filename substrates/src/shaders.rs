@@ -19,6 +19,14 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("lenia_step", LENIA_STEP, "step"),
     ("lenia_camera", LENIA_CAMERA, "camera"),
     ("lenia_render", LENIA_RENDER, "render"),
+    ("lenia_fft_rows", LENIA_FFT_ROWS, "fft_rows"),
+    ("lenia_fft_cols", LENIA_FFT_COLS, "fft_cols"),
+    (
+        "lenia_fft_inverse_cols",
+        LENIA_FFT_INVERSE_COLS,
+        "inverse_cols",
+    ),
+    ("lenia_fft_growth", LENIA_FFT_GROWTH, "growth_rows"),
     ("boids_step", BOIDS_STEP, "step"),
     ("boids_render", BOIDS_RENDER, "render"),
     ("nca_init", NCA_INIT, "init"),
@@ -53,6 +61,31 @@ pub const LENIA_CAMERA: &str = shader!("lenia_common.wgsl", "lenia_camera.wgsl")
 /// Lenia: render.
 pub const LENIA_RENDER: &str = shader!("lenia_common.wgsl", "lenia_render.wgsl");
 
+/// Lenia FFT path: forward FFT of the rolled world's rows.
+pub const LENIA_FFT_ROWS: &str = shader!(
+    "lenia_common.wgsl",
+    "lenia_fft_common.wgsl",
+    "lenia_fft_rows.wgsl"
+);
+/// Lenia FFT path: forward FFT of the columns, completing the channels' spectra.
+pub const LENIA_FFT_COLS: &str = shader!(
+    "lenia_common.wgsl",
+    "lenia_fft_common.wgsl",
+    "lenia_fft_cols.wgsl"
+);
+/// Lenia FFT path: product with the kernels' spectra and inverse FFT of the columns.
+pub const LENIA_FFT_INVERSE_COLS: &str = shader!(
+    "lenia_common.wgsl",
+    "lenia_fft_common.wgsl",
+    "lenia_fft_inverse_cols.wgsl"
+);
+/// Lenia FFT path: inverse FFT of the rows, growth and update.
+pub const LENIA_FFT_GROWTH: &str = shader!(
+    "lenia_common.wgsl",
+    "lenia_fft_common.wgsl",
+    "lenia_fft_growth.wgsl"
+);
+
 /// Compiled Life-like pipelines.
 #[derive(Clone)]
 pub(crate) struct GolPipelines {
@@ -82,6 +115,28 @@ pub(crate) fn lenia_pipelines(gpu: &Gpu) -> LeniaPipelines {
         step: gpu.pipeline("lenia_step", LENIA_STEP, "step"),
         camera: gpu.pipeline("lenia_camera", LENIA_CAMERA, "camera"),
         render: gpu.pipeline("lenia_render", LENIA_RENDER, "render"),
+    }
+}
+
+/// Compiled pipelines of the Lenia FFT path.
+#[derive(Clone)]
+pub(crate) struct LeniaFftPipelines {
+    pub(crate) rows: wgpu::ComputePipeline,
+    pub(crate) cols: wgpu::ComputePipeline,
+    pub(crate) inverse_cols: wgpu::ComputePipeline,
+    pub(crate) growth: wgpu::ComputePipeline,
+}
+
+pub(crate) fn lenia_fft_pipelines(gpu: &Gpu) -> LeniaFftPipelines {
+    LeniaFftPipelines {
+        rows: gpu.pipeline("lenia_fft_rows", LENIA_FFT_ROWS, "fft_rows"),
+        cols: gpu.pipeline("lenia_fft_cols", LENIA_FFT_COLS, "fft_cols"),
+        inverse_cols: gpu.pipeline(
+            "lenia_fft_inverse_cols",
+            LENIA_FFT_INVERSE_COLS,
+            "inverse_cols",
+        ),
+        growth: gpu.pipeline("lenia_fft_growth", LENIA_FFT_GROWTH, "growth_rows"),
     }
 }
 
