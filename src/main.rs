@@ -3,6 +3,8 @@
 
 mod bench;
 mod clips;
+mod embed;
+mod models;
 mod simulate;
 
 use std::process::ExitCode;
@@ -29,6 +31,12 @@ enum Command {
     Simulate(Box<simulate::Args>),
     /// Measure simulation throughput on this adapter.
     Bench(bench::Args),
+    /// Embed PNG images and prompts with a model; write unit embeddings to a safetensors file.
+    Embed(Box<embed::EmbedArgs>),
+    /// Print a model's token ids for texts, one line per text.
+    Tokenize(embed::TokenizeArgs),
+    /// List, download, verify or locate foundation models.
+    Models(models::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,7 +61,15 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let adapter = cli.adapter.as_deref();
     match cli.command {
-        Command::Info => info(adapter),
+        Command::Info => {
+            // The ONNX Runtime report comes even when no GPU is found, and never fails the command.
+            let gpu = info(adapter);
+            models::print_runtime_info();
+            gpu
+        }
+        Command::Embed(args) => embed::run_embed(&args),
+        Command::Tokenize(args) => embed::run_tokenize(&args),
+        Command::Models(args) => models::run(&args),
         Command::Simulate(args) => simulate::run(adapter, &args),
         Command::Bench(args) => bench::run(adapter, &args),
     }

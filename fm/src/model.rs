@@ -110,5 +110,13 @@ fn open_builtin_or_dir(
     if path.exists() {
         return Ok(Some(Box::new(OnnxModel::open(path, options)?)));
     }
+    // Registry names never contain a path separator: this was meant as a directory.
+    if name_or_dir.contains('/') || name_or_dir.contains(std::path::MAIN_SEPARATOR) {
+        return Err(crate::error::FmError::MissingPath {
+            path: path.to_path_buf(),
+            hint: "give an existing model directory, or a registry name (see `asal models list`)"
+                .into(),
+        });
+    }
     Ok(None)
 }

@@ -11,6 +11,9 @@
 //! 3. an importable Python `onnxruntime` (its `capi/` folder);
 //! 4. the system library paths (`LD_LIBRARY_PATH`, the loader's default search).
 //!
+//! Setting `ORT_DYLIB_PATH` pins the library: then it is the only place tried, because silently
+//! loading some other library would hide the misconfiguration (and a different version).
+//!
 //! Loading happens once per process ([`runtime_info`]); a failure lists every place tried.
 
 use std::path::{Path, PathBuf};
@@ -184,10 +187,18 @@ fn resolve_versioned(path: &Path) -> Option<PathBuf> {
 
 fn load() -> Result<Runtime> {
     let mut tried = Vec::new();
-    for c in candidates()
-        .into_iter()
-        .chain(std::iter::once_with(late_candidates).flatten())
-    {
+    let pinned = std::env::var_os("ORT_DYLIB_PATH").is_some_and(|p| !p.is_empty());
+    let search: Box<dyn Iterator<Item = Candidate>> = if pinned {
+        // `candidates` lists ORT_DYLIB_PATH first when it is set.
+        Box::new(candidates().into_iter().take(1))
+    } else {
+        Box::new(
+            candidates()
+                .into_iter()
+                .chain(std::iter::once_with(late_candidates).flatten()),
+        )
+    };
+    for c in search {
         let Some(path) = resolve_versioned(&c.path) else {
             tried.push(format!(
                 "  - {} ({}): not found",
@@ -224,6 +235,15 @@ fn load() -> Result<Runtime> {
             }
             Err(e) => tried.push(format!("  - {} ({}): {e}", path.display(), c.source)),
         }
+    }
+    if pinned {
+        tried.push(
+            "  (ORT_DYLIB_PATH pins the library, so no other place was searched; unset it to search)"
+                .into(),
+        );
+        return Err(FmError::RuntimeNotFound {
+            tried: tried.join("\n"),
+        });
     }
     // Also name the places that did not even yield a candidate, so the list is complete.
     let sources = tried.clone();
