@@ -1,18 +1,6 @@
 // Life-like CA, initial state: Bernoulli(p0) soup drawn from the counter-based hash.
 // One invocation per 32-cell word; worlds along z. Bit i of word k in a row is column 32k + i.
 
-// Keep in sync with `GolParams` in substrates/src/gol.rs.
-struct GolParams {
-    size: u32,          // grid side (a multiple of 32)
-    words_per_row: u32, // size / 32
-    worlds: u32,        // worlds in this batch
-    seed: u32,          // folded user seed
-    first_world: u32,   // global index of world 0 of this batch (draws do not depend on batching)
-    p0_fixed: f32,      // alive probability, or < 0 to draw p0 ~ U(0.05, 0.4) per world as the original
-    _pad0: u32,
-    _pad1: u32,
-}
-
 @group(0) @binding(0) var<uniform> params: GolParams;
 @group(0) @binding(1) var<storage, read_write> cells: array<u32>;
 

@@ -1,18 +1,6 @@
 // Life-like CA, render: alive white, dead black, nearest-neighbour resampling to the frame size
 // (source index floor((i + 0.5) * n / S), the original's jax.image.resize 'nearest').
 
-// Keep in sync with `GolParams` in substrates/src/gol.rs.
-struct GolParams {
-    size: u32,
-    words_per_row: u32,
-    worlds: u32,
-    seed: u32,
-    first_world: u32,
-    p0_fixed: f32,
-    _pad0: u32,
-    _pad1: u32,
-}
-
 // Keep in sync with `FrameParams` in substrates/src/substrate.rs.
 struct FrameParams {
     slot: u32,

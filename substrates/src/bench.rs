@@ -72,9 +72,7 @@ pub fn measure(gpu: &Gpu, case: &Case, budget: Duration) -> Result<Measurement> 
     let start = Instant::now();
     while start.elapsed() < budget {
         let mut encoder = gpu.device.create_command_encoder(&Default::default());
-        for _ in 0..chunk {
-            batch.encode_step(&mut encoder);
-        }
+        batch.encode_steps(&mut encoder, chunk);
         gpu.submit_and_wait(encoder)?;
         steps += u64::from(chunk);
         // Grow the chunk so fast cases amortise submission the way real rollouts do.

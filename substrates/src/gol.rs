@@ -578,6 +578,13 @@ impl Substrate for Gol {
             current: 0,
             step_groups,
             pipelines,
+            rules,
+            fused_groups: std::collections::HashMap::new(),
+            fuse_max_worlds: if gpu.info().device_type == wgpu::DeviceType::Cpu {
+                4
+            } else {
+                u32::MAX
+            },
         };
         // Initial states: drawn on the GPU from the hash, or uploaded.
         let soup = matches!(
@@ -658,6 +665,24 @@ pub(crate) fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry
     }
 }
 
+/// Per-dispatch parameters of the fused kernel. Keep in sync with `FuseParams` in
+/// `shaders/gol_fused.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct FuseParams {
+    /// Generations per dispatch.
+    pub steps: u32,
+    /// Padding to 16 bytes.
+    pub pad: [u32; 3],
+}
+
+/// Largest grid (in words) the fused kernel keeps in workgroup memory: 256² cells. Keep in sync
+/// with `MAX_WORDS` in `shaders/gol_fused.wgsl`.
+const FUSED_MAX_WORDS: u32 = 2048;
+
+/// Invocations per fused workgroup. Keep in sync with `THREADS` in `shaders/gol_fused.wgsl`.
+const FUSED_THREADS: u32 = 64;
+
 /// Life-like worlds on the GPU.
 struct GolBatch {
     gpu: Gpu,
@@ -667,6 +692,14 @@ struct GolBatch {
     current: usize,
     step_groups: [wgpu::BindGroup; 2],
     pipelines: shaders::GolPipelines,
+    rules: wgpu::Buffer,
+    /// Fused-kernel bind groups (one per parity) by generations per dispatch, made on first use.
+    fused_groups: std::collections::HashMap<u32, [wgpu::BindGroup; 2]>,
+    /// Largest batch the fused kernel is used for. On a CPU adapter (lavapipe) a workgroup-
+    /// resident generation costs about 7× a per-step one per word, so fusing only pays while
+    /// the per-dispatch overhead dominates (measured: up to about 4 worlds of 64²); on a GPU
+    /// keeping the grid in workgroup memory avoids all global traffic, so it is always used.
+    fuse_max_worlds: u32,
 }
 
 impl GolBatch {
@@ -705,6 +738,50 @@ impl WorldBatch for GolBatch {
         pass.set_pipeline(&self.pipelines.step);
         pass.set_bind_group(0, &self.step_groups[self.current], &[]);
         pass.dispatch_workgroups(x, y, 1);
+        drop(pass);
+        self.current = 1 - self.current;
+    }
+
+    fn encode_steps(&mut self, encoder: &mut wgpu::CommandEncoder, steps: u32) {
+        let words = self.params.size * self.params.words_per_row;
+        // Small grids run every generation inside one workgroup per world: a dispatch per step
+        // costs far more than the step itself there. Big grids need every invocation.
+        let fusable = words <= FUSED_MAX_WORDS
+            && FUSED_THREADS.is_multiple_of(self.params.words_per_row)
+            && self.params.worlds <= self.fuse_max_worlds;
+        if steps < 2 || !fusable {
+            for _ in 0..steps {
+                self.encode_step(encoder);
+            }
+            return;
+        }
+        let groups = self.fused_groups.entry(steps).or_insert_with(|| {
+            let fuse = FuseParams { steps, pad: [0; 3] };
+            let uniform = self.gpu.storage_buffer(
+                "gol fuse",
+                bytemuck::bytes_of(&fuse),
+                wgpu::BufferUsages::UNIFORM,
+            );
+            [0usize, 1].map(|i| {
+                self.gpu
+                    .device
+                    .create_bind_group(&wgpu::BindGroupDescriptor {
+                        label: Some("gol fused"),
+                        layout: &self.pipelines.fused.get_bind_group_layout(0),
+                        entries: &[
+                            entry(0, &self.uniform),
+                            entry(1, &self.grids[i]),
+                            entry(2, &self.grids[1 - i]),
+                            entry(3, &self.rules),
+                            entry(4, &uniform),
+                        ],
+                    })
+            })
+        });
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&self.pipelines.fused);
+        pass.set_bind_group(0, &groups[self.current], &[]);
+        pass.dispatch_workgroups(self.params.worlds, 1, 1);
         drop(pass);
         self.current = 1 - self.current;
     }

@@ -15,6 +15,7 @@ macro_rules! shader {
 pub const ALL: &[(&str, &str, &str)] = &[
     ("gol_init", GOL_INIT, "init"),
     ("gol_step", GOL_STEP, "step"),
+    ("gol_fused", GOL_FUSED, "fused"),
     ("gol_render", GOL_RENDER, "render"),
     ("lenia_step", LENIA_STEP, "step"),
     ("lenia_camera", LENIA_CAMERA, "camera"),
@@ -49,11 +50,13 @@ pub const ALL: &[(&str, &str, &str)] = &[
 ];
 
 /// Life-like CA: initial soup.
-pub const GOL_INIT: &str = shader!("common/hash.wgsl", "gol_init.wgsl");
+pub const GOL_INIT: &str = shader!("common/hash.wgsl", "gol_common.wgsl", "gol_init.wgsl");
 /// Life-like CA: one generation.
-pub const GOL_STEP: &str = shader!("gol_step.wgsl");
+pub const GOL_STEP: &str = shader!("gol_common.wgsl", "gol_step.wgsl");
+/// Life-like CA: many generations of a small grid in workgroup memory.
+pub const GOL_FUSED: &str = shader!("gol_common.wgsl", "gol_fused.wgsl");
 /// Life-like CA: render.
-pub const GOL_RENDER: &str = shader!("gol_render.wgsl");
+pub const GOL_RENDER: &str = shader!("gol_common.wgsl", "gol_render.wgsl");
 /// Lenia: growth step.
 pub const LENIA_STEP: &str = shader!("lenia_common.wgsl", "lenia_step.wgsl");
 /// Lenia: centre of mass and camera shift.
@@ -91,6 +94,7 @@ pub const LENIA_FFT_GROWTH: &str = shader!(
 pub(crate) struct GolPipelines {
     pub(crate) init: wgpu::ComputePipeline,
     pub(crate) step: wgpu::ComputePipeline,
+    pub(crate) fused: wgpu::ComputePipeline,
     pub(crate) render: wgpu::ComputePipeline,
 }
 
@@ -98,6 +102,7 @@ pub(crate) fn gol_pipelines(gpu: &Gpu) -> GolPipelines {
     GolPipelines {
         init: gpu.pipeline("gol_init", GOL_INIT, "init"),
         step: gpu.pipeline("gol_step", GOL_STEP, "step"),
+        fused: gpu.pipeline("gol_fused", GOL_FUSED, "fused"),
         render: gpu.pipeline("gol_render", GOL_RENDER, "render"),
     }
 }

@@ -32,6 +32,14 @@ pub trait WorldBatch {
     /// Records one step of every world.
     fn encode_step(&mut self, encoder: &mut wgpu::CommandEncoder);
 
+    /// Records `steps` steps of every world. Substrates that can fuse several steps into one
+    /// dispatch (small Life grids kept in workgroup memory) override this.
+    fn encode_steps(&mut self, encoder: &mut wgpu::CommandEncoder, steps: u32) {
+        for _ in 0..steps {
+            self.encode_step(encoder);
+        }
+    }
+
     /// Records rendering the current state of every world into frame slot `slot` of `target`.
     fn encode_render(&self, encoder: &mut wgpu::CommandEncoder, target: &FrameTarget, slot: u32);
 
@@ -392,9 +400,21 @@ fn rollout_chunk(
         if t == spec.steps {
             break;
         }
-        batch.encode_step(&mut encoder);
-        t += 1;
-        recorded += 1;
+        // Steps up to the next frame, dump, submission boundary or the end, recorded at once
+        // so substrates that fuse steps can do so.
+        let next_event = spec
+            .frame_steps
+            .iter()
+            .chain(&spec.dump_steps)
+            .copied()
+            .filter(|&e| e > t)
+            .min()
+            .unwrap_or(spec.steps)
+            .min(spec.steps);
+        let run = (next_event - t).min(STEPS_PER_SUBMIT - recorded);
+        batch.encode_steps(&mut encoder, run);
+        t += run;
+        recorded += run;
         if recorded == STEPS_PER_SUBMIT {
             gpu.submit_and_wait(std::mem::replace(
                 &mut encoder,

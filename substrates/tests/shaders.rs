@@ -5,7 +5,7 @@
 
 mod common;
 
-use asal_substrates::gol::GolParams;
+use asal_substrates::gol::{FuseParams, GolParams};
 use asal_substrates::lenia::{Camera, KernelInfo, LeniaParams, Tap};
 use asal_substrates::shaders::ALL;
 use asal_substrates::substrate::FrameParams;
@@ -51,9 +51,14 @@ fn shared_structs_match_their_wgsl_mirrors() {
         ("first_world", offset_of!(GolParams, first_world)),
         ("p0_fixed", offset_of!(GolParams, p0_fixed)),
     ];
-    for shader in ["gol_init", "gol_step", "gol_render"] {
+    for shader in ["gol_init", "gol_step", "gol_fused", "gol_render"] {
         check::<GolParams>(shader, "GolParams", &gol);
     }
+    check::<FuseParams>(
+        "gol_fused",
+        "FuseParams",
+        &[("steps", offset_of!(FuseParams, steps))],
+    );
     let lenia = [
         ("size", offset_of!(LeniaParams, size)),
         ("channels", offset_of!(LeniaParams, channels)),
