@@ -14,7 +14,7 @@
 //! [rollout]
 //! steps = 256             # simulation steps T
 //! frames = 1              # frames K scored per rollout
-//! sampling = "chunk_ends" # chunk_ends | explicit | both_parities
+//! sampling = "chunk_ends" # chunk_ends | chunk_starts | explicit
 //! [objective]
 //! kind = "target"
 //! prompts = ["a caterpillar"]
@@ -86,11 +86,11 @@ pub enum FrameSampling {
     /// `chunk_ends=True`).
     #[default]
     ChunkEnds,
+    /// The first state of each of K equal chunks: s_{jT/K}, j = 0..K−1, starting with the
+    /// initial state (the original's `chunk_ends=False` and its Life-like sweep).
+    ChunkStarts,
     /// The steps listed in `rollout.explicit_steps`.
     Explicit,
-    /// Chunk ends and the step before each, so rules that strobe (B0 Life-like rules) are judged
-    /// on both phases; scores 2K frames.
-    BothParities,
 }
 
 /// `[rollout]`.
@@ -106,6 +106,10 @@ pub struct RolloutConfig {
     /// Steps to render when `sampling = "explicit"`, each in 0..=`steps` (the state after that
     /// many steps). Default empty.
     pub explicit_steps: Vec<u32>,
+    /// Also render the step after each chosen one (the one before, at the last step) and score
+    /// that second track too, averaging the two: rules that strobe (B0 Life-like rules) are
+    /// judged on both phases. Default: true for Life-like substrates, false otherwise.
+    pub both_parities: Option<bool>,
     /// Side of the square frames handed to the model, in pixels. Default 224 (CLIP).
     pub frame_size: u32,
 }
@@ -117,21 +121,39 @@ impl Default for RolloutConfig {
             frames: 1,
             sampling: FrameSampling::ChunkEnds,
             explicit_steps: Vec::new(),
+            both_parities: None,
             frame_size: 224,
         }
     }
 }
 
 impl RolloutConfig {
-    /// The states to render, as step indices (state after that many steps), in order.
+    /// The K states of the first (or only) scored track, as step indices (state after that
+    /// many steps), in order.
     pub fn frame_steps(&self) -> Vec<u32> {
-        let (t, k) = (self.steps, self.frames.max(1));
-        let ends = (1..=k).map(move |j| (j as u64 * t as u64 / k as u64).saturating_sub(1) as u32);
+        let (t, k) = (u64::from(self.steps), u64::from(self.frames.max(1)));
         match self.sampling {
-            FrameSampling::ChunkEnds => ends.collect(),
+            FrameSampling::ChunkEnds => (1..=k)
+                .map(|j| (j * t / k).saturating_sub(1) as u32)
+                .collect(),
+            FrameSampling::ChunkStarts => (0..k).map(|j| (j * t / k) as u32).collect(),
             FrameSampling::Explicit => self.explicit_steps.clone(),
-            FrameSampling::BothParities => ends.flat_map(|s| [s.saturating_sub(1), s]).collect(),
         }
+    }
+
+    /// The partner of each frame step on the second parity track: the next step, or the
+    /// previous one for the final state.
+    pub fn parity_partners(&self) -> Vec<u32> {
+        self.frame_steps()
+            .into_iter()
+            .map(|s| {
+                if s < self.steps {
+                    s + 1
+                } else {
+                    s.saturating_sub(1)
+                }
+            })
+            .collect()
     }
 }
 
@@ -139,14 +161,21 @@ impl RolloutConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelConfig {
-    /// Model id from the model registry. Default `clip-vit-b32`.
+    /// Model: `pixels` (built in), a registry id (`clip-vit-b32`, fetched with
+    /// `asal models pull`) or a model directory. Default `clip-vit-b32`.
     pub name: String,
+    /// Frames per model call. Default 64.
+    pub batch: usize,
+    /// Embeddings kept in the content-hash cache (identical frames embed once). Default 4096.
+    pub cache: usize,
 }
 
 impl Default for ModelConfig {
     fn default() -> Self {
         Self {
             name: "clip-vit-b32".into(),
+            batch: 64,
+            cache: 4096,
         }
     }
 }
@@ -309,6 +338,23 @@ impl Default for OptimiserConfig {
     }
 }
 
+/// The cheap test that skips the model for worlds not worth embedding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prefilter {
+    /// `static` for pure open-endedness objectives (nothing else can redeem a world that
+    /// never changes), `uniform` otherwise.
+    #[default]
+    Auto,
+    /// Embed every world.
+    Off,
+    /// A rollout whose last scored frame is a single colour (dead or saturated) gets the
+    /// objective's worst value.
+    Uniform,
+    /// As `uniform`, and also a rollout whose scored frames are all identical.
+    Static,
+}
+
 /// `[run]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -319,8 +365,13 @@ pub struct RunConfig {
     pub rollouts_per_candidate: u32,
     /// Checkpoint every this many generations (and on interrupt). Default 10.
     pub checkpoint_every: u64,
-    /// Skip dead or exploded worlds before the model. Default true.
-    pub prefilter: bool,
+    /// Skip dead, saturated (or static) worlds before the model. Default `auto`.
+    pub prefilter: Prefilter,
+    /// Best creatures kept and written to `creatures/`. Default 8.
+    pub keep_best: usize,
+    /// Worlds per GPU rollout call; 0 = the whole generation in one call. With several calls
+    /// per generation, embedding of one overlaps simulation of the next. Default 0.
+    pub batch_worlds: usize,
 }
 
 impl Default for RunConfig {
@@ -329,7 +380,9 @@ impl Default for RunConfig {
             seed: 0,
             rollouts_per_candidate: 1,
             checkpoint_every: 10,
-            prefilter: true,
+            prefilter: Prefilter::Auto,
+            keep_best: 8,
+            batch_worlds: 0,
         }
     }
 }
@@ -383,7 +436,7 @@ impl Config {
         at_least("rollout.frames", r.frames.into(), 1)?;
         at_least("rollout.frame_size", r.frame_size.into(), 1)?;
         match r.sampling {
-            FrameSampling::ChunkEnds | FrameSampling::BothParities if r.frames > r.steps => {
+            FrameSampling::ChunkEnds | FrameSampling::ChunkStarts if r.frames > r.steps => {
                 return Err(Error::config(
                     "rollout.frames",
                     format!("must be <= rollout.steps ({}), got {}", r.steps, r.frames),
@@ -408,6 +461,9 @@ impl Config {
         if self.model.name.trim().is_empty() {
             return Err(Error::config("model.name", "must not be empty"));
         }
+        at_least("model.batch", self.model.batch as u64, 1)?;
+        at_least("model.cache", self.model.cache as u64, 1)?;
+        at_least("run.keep_best", self.run.keep_best as u64, 1)?;
         let scored_frames = self.rollout.frame_steps().len();
         let o = &self.objective;
         let w = o.weighted();
@@ -500,6 +556,69 @@ impl Config {
         )?;
         at_least("run.checkpoint_every", self.run.checkpoint_every, 1)?;
         Ok(())
+    }
+
+    /// Whether both parities are scored: `rollout.both_parities`, defaulting to true for
+    /// Life-like substrates (whose B0 rules strobe).
+    pub fn both_parities(&self) -> bool {
+        self.rollout.both_parities.unwrap_or_else(|| {
+            asal_substrates::canonical_name(&self.substrate.name).ok() == Some("gol")
+        })
+    }
+
+    /// The pre-filter with `auto` resolved.
+    pub fn prefilter(&self) -> Prefilter {
+        match self.run.prefilter {
+            Prefilter::Auto => {
+                let w = self.objective.weighted();
+                if w.coef_oe != 0.0 && !w.needs_prompts() {
+                    Prefilter::Static
+                } else {
+                    Prefilter::Uniform
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// A smaller version of this experiment for a laptop: `factor` in (0, 1] multiplies the
+    /// generations (`optimiser.iterations`), the GA's population and children, the number of
+    /// rules a sweep visits and `run.rollouts_per_candidate` (each rounded up, at least 1; GA
+    /// population at least 2 and above `k_nbrs`). Rollout length, frames and the CMA-ES
+    /// population are the experiment's definition and stay as they are.
+    pub fn scaled(&self, factor: f64) -> Result<Self> {
+        if !(factor.is_finite() && factor > 0.0 && factor <= 1.0) {
+            return Err(Error::config(
+                "--scale",
+                format!("must be in (0, 1], got {factor}"),
+            ));
+        }
+        let scale = |v: u64| ((v as f64 * factor).ceil() as u64).max(1);
+        let mut c = self.clone();
+        let p = &mut c.optimiser;
+        p.iterations = scale(p.iterations);
+        if p.kind == OptimiserKind::Ga {
+            p.popsize = (scale(p.popsize as u64) as usize).max(p.k_nbrs + 1).max(2);
+            p.n_child = scale(p.n_child as u64) as usize;
+        }
+        if p.kind == OptimiserKind::Sweep {
+            match (p.rule_range, &mut p.rule_list) {
+                (_, Some(list)) => {
+                    let keep = scale(list.len() as u64) as usize;
+                    list.truncate(keep);
+                }
+                (Some([start, end]), None) => {
+                    p.rule_range = Some([start, start + scale(u64::from(end - start)) as u32]);
+                }
+                (None, None) => {
+                    p.rule_range = Some([0, scale(u64::from(LIFE_RULES)) as u32]);
+                }
+            }
+        }
+        c.run.rollouts_per_candidate =
+            scale(u64::from(c.run.rollouts_per_candidate)).min(u64::from(u32::MAX)) as u32;
+        c.validate()?;
+        Ok(c)
     }
 
     /// The sweep's rule set (all rules unless `rule_range` or `rule_list` is given).
@@ -734,8 +853,9 @@ rule_list = ["B3/S23", "6152", "B36/S23"]
             ..RolloutConfig::default()
         };
         assert_eq!(r.frame_steps(), [63, 127, 191, 255]);
-        r.sampling = FrameSampling::BothParities;
-        assert_eq!(r.frame_steps(), [62, 63, 126, 127, 190, 191, 254, 255]);
+        assert_eq!(r.parity_partners(), [64, 128, 192, 256]);
+        r.sampling = FrameSampling::ChunkStarts;
+        assert_eq!(r.frame_steps(), [0, 64, 128, 192]);
         r.sampling = FrameSampling::Explicit;
         r.explicit_steps = vec![0, 64];
         assert_eq!(r.frame_steps(), [0, 64]);

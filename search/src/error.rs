@@ -64,6 +64,15 @@ pub enum Error {
         /// What failed.
         message: String,
     },
+    /// The substrate engine failed (unknown substrate, bad genome, GPU error...).
+    #[error(transparent)]
+    Substrate(#[from] asal_substrates::Error),
+    /// The foundation model failed.
+    #[error(transparent)]
+    Model(#[from] asal_fm::FmError),
+    /// The run was interrupted (SIGINT/SIGTERM) mid-generation; the last checkpoint stands.
+    #[error("interrupted")]
+    Interrupted,
     /// A JSON record (log line, creature, state) could not be read or written.
     #[error("{path}: {message}")]
     Format {

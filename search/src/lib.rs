@@ -1,7 +1,8 @@
 //! Search for ASAL: objectives, optimisers and run directories.
 //!
-//! The crate is pure CPU and knows nothing of substrates or models: the evaluation pipeline hands
-//! it genomes' scores (`&[f32]`) or unit embeddings (row-major `&[f32]` with explicit dims).
+//! Objectives and optimisers are pure CPU functions of scores (`&[f32]`) or unit embeddings
+//! (row-major `&[f32]` with explicit dims); [`pipeline`] connects them to the substrates (GPU
+//! rollouts) and a foundation model, and [`runner`] steps a resumable run one generation at a time.
 //!
 //! - [`objectives`]: supervised target (blocks or the original's tiling), symmetric InfoNCE,
 //!   open-endedness, illumination, weighted sums. All minimised.
@@ -11,13 +12,18 @@
 //!   serialises so a checkpointed run resumes bit for bit.
 //! - [`config`]: the TOML run configuration with validation that names field paths.
 //! - [`run`]: run directories: resolved config, JSONL log, atomic checkpoints, creature files.
+//! - [`pipeline`]: genomes → batched rollouts (common random numbers) → frames → pre-filter →
+//!   embeddings → objective → fitness, with per-stage timings.
+//! - [`runner`]: the checkpointable run state (optimiser, best creatures) and one generation's step.
 
 pub mod config;
 pub mod error;
 pub mod objectives;
 pub mod optim;
+pub mod pipeline;
 pub mod rng;
 pub mod run;
+pub mod runner;
 
 #[cfg(test)]
 mod test_util;

@@ -13,7 +13,7 @@
 //! to a temporary file, fsynced, renamed over the target and the directory fsynced, so a crash or
 //! full disk leaves the previous version intact.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,14 +21,14 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::config::RolloutConfig;
+use asal_substrates::creature::Creature;
+
 use crate::error::{Error, Result};
 use crate::optim::Population;
 
-/// Version of the checkpoint and creature formats written by this crate.
-pub const FORMAT_VERSION: u32 = 1;
-/// Genomes longer than this go to a `.safetensors` file next to the creature JSON.
-pub const INLINE_GENOME_MAX: usize = 4096;
+/// Version of the checkpoint format written by this crate (creature files are versioned by
+/// `asal_substrates::creature`).
+pub const FORMAT_VERSION: u32 = 2;
 /// This crate's version, recorded in checkpoints and creatures.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -56,7 +56,7 @@ pub enum OpenMode {
 pub struct LogEntry {
     /// Generation (0-based).
     pub generation: u64,
-    /// Best fitness in this generation.
+    /// Best fitness in this generation (illumination: the population's score).
     pub best_fitness: f32,
     /// Mean fitness in this generation.
     pub mean_fitness: f32,
@@ -64,8 +64,39 @@ pub struct LogEntry {
     pub best_so_far: f32,
     /// Optimiser step size, if it has one.
     pub sigma: Option<f64>,
-    /// Seconds spent per stage (simulate, render, embed, score, optimise, ...).
-    pub seconds: HashMap<String, f64>,
+    /// Candidates evaluated.
+    #[serde(default)]
+    pub evaluated: u64,
+    /// Rollouts the pre-filter scored without the model.
+    #[serde(default)]
+    pub skipped: u64,
+    /// Frames rendered.
+    #[serde(default)]
+    pub frames: u64,
+    /// Frames sent to the model (before its cache).
+    #[serde(default)]
+    pub embedded: u64,
+    /// Candidates per second of this generation's wall time.
+    #[serde(default)]
+    pub genomes_per_s: f64,
+    /// Frames per second of this generation's wall time.
+    #[serde(default)]
+    pub frames_per_s: f64,
+    /// Seconds spent per stage (init, simulate, prefilter, embed, objective, optimise) and the
+    /// evaluation's wall time (`evaluate`; simulation and embedding overlap when chunked).
+    pub seconds: BTreeMap<String, f64>,
+}
+
+impl LogEntry {
+    /// The entry without its timings: what must agree between a resumed and an uninterrupted run.
+    pub fn without_timings(&self) -> Self {
+        Self {
+            genomes_per_s: 0.0,
+            frames_per_s: 0.0,
+            seconds: BTreeMap::new(),
+            ..self.clone()
+        }
+    }
 }
 
 /// Checkpoint envelope around an optimiser's state.
@@ -81,78 +112,6 @@ pub struct Checkpoint<T> {
     pub engine_version: String,
     /// The optimiser (or pipeline) state.
     pub state: T,
-}
-
-/// A discovered creature: everything needed to re-simulate it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Creature {
-    /// Substrate name.
-    pub substrate: String,
-    /// The substrate's options as resolved (JSON).
-    pub substrate_config: serde_json::Value,
-    /// The flat genome.
-    pub genome: Vec<f32>,
-    /// Seed of the rollout that produced the score.
-    pub seed: u64,
-    /// RNG name the seed refers to.
-    pub rng: String,
-    /// Rollout settings.
-    pub rollout: RolloutConfig,
-    /// Score (minimised).
-    pub score: f32,
-    /// Objective description (JSON, e.g. the `[objective]` section).
-    pub objective: serde_json::Value,
-    /// Foundation model id.
-    pub model: String,
-    /// Generation it was found in, if from a search.
-    pub generation: Option<u64>,
-}
-
-/// Where a creature file keeps its genome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GenomeRef {
-    /// The values themselves.
-    Inline(Vec<f32>),
-    /// A tensor in a safetensors file next to the JSON.
-    File {
-        /// File name relative to the creature JSON.
-        file: String,
-        /// Tensor name.
-        tensor: String,
-        /// Number of values.
-        len: usize,
-    },
-}
-
-/// On-disk form of a creature.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreatureFile {
-    /// [`FORMAT_VERSION`].
-    pub format_version: u32,
-    /// Substrate name.
-    pub substrate: String,
-    /// The substrate's options.
-    pub substrate_config: serde_json::Value,
-    /// Genome, inline or by reference.
-    pub genome: GenomeRef,
-    /// Rollout seed.
-    pub seed: u64,
-    /// RNG name.
-    pub rng: String,
-    /// Rollout settings.
-    pub rollout: RolloutConfig,
-    /// Score (minimised).
-    pub score: f32,
-    /// Objective description.
-    pub objective: serde_json::Value,
-    /// Model id.
-    pub model: String,
-    /// Engine version that wrote it.
-    pub engine_version: String,
-    /// Generation it was found in.
-    pub generation: Option<u64>,
 }
 
 /// Owned embeddings with their dimension: (row-major values, dim).
@@ -340,7 +299,7 @@ impl RunStore {
     }
 
     /// Save a creature as `creatures/NAME.json` (genome in `NAME.safetensors` when longer than
-    /// [`INLINE_GENOME_MAX`]). Returns the JSON path.
+    /// `asal_substrates::creature::INLINE_GENOME_MAX`). Returns the JSON path.
     pub fn save_creature(&self, name: &str, creature: &Creature) -> Result<PathBuf> {
         if name.is_empty()
             || !name
@@ -352,8 +311,14 @@ impl RunStore {
                 "creature name {name:?} must be non-empty ASCII letters, digits, '-', '_' or '.'"
             )));
         }
-        let dir = self.dir.join(CREATURE_DIR);
-        save_creature_file(&dir.join(format!("{name}.json")), creature)
+        let path = self.dir.join(CREATURE_DIR).join(format!("{name}.json"));
+        creature.write(&path)?;
+        Ok(path)
+    }
+
+    /// Write `name` in the run directory atomically (e.g. `ranked.tsv`).
+    pub fn write_file(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        write_atomic(&self.dir.join(name), bytes)
     }
 
     /// Creature files in this run, sorted by name.
@@ -424,108 +389,6 @@ impl RunStore {
         };
         Ok((pop, emb))
     }
-}
-
-/// Write a creature file at `path` (and its genome tensor next to it when large).
-pub fn save_creature_file(path: &Path, creature: &Creature) -> Result<PathBuf> {
-    let genome = if creature.genome.len() > INLINE_GENOME_MAX {
-        let file = path
-            .with_extension("safetensors")
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .ok_or_else(|| Error::Invalid(format!("bad creature path {}", path.display())))?;
-        let tensor_path = path.with_file_name(&file);
-        let bytes = safetensors_bytes(
-            &[(
-                "genome".into(),
-                vec![creature.genome.len()],
-                &creature.genome,
-            )],
-            &tensor_path,
-        )?;
-        write_atomic(&tensor_path, &bytes)?;
-        GenomeRef::File {
-            file,
-            tensor: "genome".into(),
-            len: creature.genome.len(),
-        }
-    } else {
-        GenomeRef::Inline(creature.genome.clone())
-    };
-    let record = CreatureFile {
-        format_version: FORMAT_VERSION,
-        substrate: creature.substrate.clone(),
-        substrate_config: creature.substrate_config.clone(),
-        genome,
-        seed: creature.seed,
-        rng: creature.rng.clone(),
-        rollout: creature.rollout.clone(),
-        score: creature.score,
-        objective: creature.objective.clone(),
-        model: creature.model.clone(),
-        engine_version: ENGINE_VERSION.to_string(),
-        generation: creature.generation,
-    };
-    let bytes = serde_json::to_vec_pretty(&record).map_err(|e| Error::Format {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    write_atomic(path, &bytes)?;
-    Ok(path.to_path_buf())
-}
-
-/// Read a creature file (resolving a genome stored in a safetensors file next to it).
-pub fn load_creature(path: &Path) -> Result<Creature> {
-    let fmt = |message: String| Error::Format {
-        path: path.to_path_buf(),
-        message,
-    };
-    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-    let record: CreatureFile =
-        serde_json::from_slice(&bytes).map_err(|e| fmt(format!("not a creature file: {e}")))?;
-    if record.format_version != FORMAT_VERSION {
-        return Err(fmt(format!(
-            "creature format_version {} is not supported (this engine reads {FORMAT_VERSION})",
-            record.format_version
-        )));
-    }
-    let genome = match record.genome {
-        GenomeRef::Inline(g) => g,
-        GenomeRef::File { file, tensor, len } => {
-            if file.contains('/') || file.contains('\\') || file.starts_with('.') {
-                return Err(fmt(format!(
-                    "genome file {file:?} must be a plain name next to the creature"
-                )));
-            }
-            let tp = path.with_file_name(&file);
-            let tbytes = fs::read(&tp).map_err(|e| Error::io(&tp, e))?;
-            let st = safetensors::SafeTensors::deserialize(&tbytes).map_err(|e| Error::Format {
-                path: tp.clone(),
-                message: e.to_string(),
-            })?;
-            let (g, _) = read_f32(&st, &tensor, &tp)?;
-            if g.len() != len {
-                return Err(Error::shape(
-                    format!("genome in {}", tp.display()),
-                    len,
-                    g.len(),
-                ));
-            }
-            g
-        }
-    };
-    Ok(Creature {
-        substrate: record.substrate,
-        substrate_config: record.substrate_config,
-        genome,
-        seed: record.seed,
-        rng: record.rng,
-        rollout: record.rollout,
-        score: record.score,
-        objective: record.objective,
-        model: record.model,
-        generation: record.generation,
-    })
 }
 
 fn safetensors_bytes(tensors: &[(String, Vec<usize>, &[f32])], path: &Path) -> Result<Vec<u8>> {
@@ -623,7 +486,13 @@ mod tests {
             mean_fitness: 0.5,
             best_so_far: -(g as f32),
             sigma: Some(0.1),
-            seconds: HashMap::from([("simulate".to_string(), 0.25)]),
+            evaluated: 4,
+            skipped: 0,
+            frames: 8,
+            embedded: 8,
+            genomes_per_s: 1.0,
+            frames_per_s: 2.0,
+            seconds: BTreeMap::from([("simulate".to_string(), 0.25)]),
         }
     }
 
@@ -738,39 +607,19 @@ mod tests {
         );
     }
 
-    fn creature(len: usize) -> Creature {
-        Creature {
-            substrate: "lenia".into(),
-            substrate_config: serde_json::json!({"pattern": "5N7KKM"}),
-            genome: (0..len).map(|i| i as f32 * 0.5).collect(),
-            seed: 7,
-            rng: crate::RNG_NAME.into(),
-            rollout: RolloutConfig::default(),
-            score: -0.31,
-            objective: serde_json::json!({"kind": "target", "prompts": ["a caterpillar"]}),
-            model: "clip-vit-b32".into(),
-            generation: Some(12),
-        }
-    }
-
     #[test]
-    fn creatures_inline_and_external() {
+    fn creatures_are_substrate_creature_files() {
         let tmp = tempfile::tempdir().unwrap();
         let store = RunStore::open(tmp.path().join("r"), "", OpenMode::New).unwrap();
-        let small = creature(10);
-        let p = store.save_creature("best-000", &small).unwrap();
-        assert_eq!(load_creature(&p).unwrap(), small);
-        let json: serde_json::Value = serde_json::from_slice(&fs::read(&p).unwrap()).unwrap();
-        assert_eq!(json["format_version"], 1);
-        assert!(json["genome"]["inline"].is_array());
-        let big = creature(INLINE_GENOME_MAX + 1);
-        let p = store.save_creature("big", &big).unwrap();
-        assert!(p.with_extension("safetensors").is_file());
-        assert_eq!(load_creature(&p).unwrap(), big);
-        assert_eq!(store.creature_paths().unwrap().len(), 2);
-        assert!(store.save_creature("../escape", &small).is_err());
-        fs::write(&p, b"{\"format_version\": 1}").unwrap();
-        assert!(load_creature(&p).is_err());
+        let c: Creature = serde_json::from_value(serde_json::json!({
+            "format": "asal-creature", "version": 1, "substrate": "gol", "genome": [6152.0],
+            "score": -0.5, "model": "pixels", "generation": 3
+        }))
+        .unwrap();
+        let p = store.save_creature("best-000", &c).unwrap();
+        assert_eq!(Creature::read(&p).unwrap(), c);
+        assert_eq!(store.creature_paths().unwrap(), vec![p]);
+        assert!(store.save_creature("../escape", &c).is_err());
     }
 
     #[test]

@@ -1,0 +1,338 @@
+//! One search run as a resumable state machine: optimiser, hall of fame and counters, stepped
+//! one generation at a time through the [`Pipeline`], checkpointed as one JSON value.
+//!
+//! Everything that decides the next generation lives in [`RunState`] (the optimiser with its RNG,
+//! the best creatures so far), and rollout seeds are a function of (run seed, generation), so a
+//! run resumed from a checkpoint written after generation g continues exactly as if it had never
+//! stopped. Timings are not state: they are logged, never fed back.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use asal_substrates::creature::{Creature, CreatureFrames};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, ObjectiveKind, OptimiserKind};
+use crate::error::{Error, Result};
+use crate::optim::{AnyOptimiser, IlluminationGa, LifeRule, Optimiser};
+use crate::pipeline::{Evaluation, Pipeline, PipelineSpec};
+use crate::run::{LogEntry, RunStore};
+
+/// The optimiser of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "engine", rename_all = "snake_case")]
+pub enum Engine {
+    /// A fitness-driven optimiser (CMA-ES variants, random search, sweep).
+    Fitness {
+        /// The optimiser (boxed: CMA-ES state is far larger than the GA's handle).
+        optimiser: Box<AnyOptimiser>,
+    },
+    /// The illumination GA.
+    Illumination {
+        /// The GA.
+        ga: IlluminationGa,
+    },
+}
+
+/// A candidate worth keeping: enough to write its creature file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HallEntry {
+    /// The genome.
+    pub genome: Vec<f32>,
+    /// Fitness (minimised).
+    pub fitness: f32,
+    /// Generation it was evaluated in.
+    pub generation: u64,
+    /// Seed of its rollout 0.
+    pub seed: u64,
+    /// Hex SHA-256 of the frames of its rollout 0.
+    pub frame_sha256: Vec<String>,
+}
+
+/// Work done so far (for the benchmark summary; not part of any decision).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Candidates evaluated.
+    pub genomes: u64,
+    /// Rollouts simulated.
+    pub rollouts: u64,
+    /// Frames rendered.
+    pub frames: u64,
+    /// Frames sent to the model (before the cache).
+    pub embedded: u64,
+    /// Rollouts the pre-filter scored without the model.
+    pub skipped: u64,
+}
+
+/// Everything a checkpoint holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunState {
+    /// The optimiser.
+    pub engine: Engine,
+    /// Generations completed.
+    pub generation: u64,
+    /// Best candidates so far, best first, distinct genomes.
+    pub hall: Vec<HallEntry>,
+    /// Counters.
+    pub totals: Totals,
+}
+
+impl RunState {
+    /// A fresh run for a genome of `dim` values.
+    pub fn new(config: &Config, dim: usize) -> Result<Self> {
+        let engine = if config.optimiser.kind == OptimiserKind::Ga {
+            Engine::Illumination {
+                ga: config.build_ga(dim)?,
+            }
+        } else {
+            Engine::Fitness {
+                optimiser: Box::new(config.build_optimiser(dim)?),
+            }
+        };
+        Ok(Self {
+            engine,
+            generation: 0,
+            hall: Vec::new(),
+            totals: Totals::default(),
+        })
+    }
+
+    /// Whether the run has nothing left to do.
+    pub fn is_done(&self, config: &Config) -> bool {
+        if self.generation >= config.optimiser.iterations {
+            return true;
+        }
+        match &self.engine {
+            Engine::Fitness { optimiser } => optimiser.is_finished(),
+            Engine::Illumination { .. } => false,
+        }
+    }
+
+    /// Candidates evaluated in the next generation.
+    pub fn next_population_size(&mut self) -> Result<usize> {
+        Ok(match &mut self.engine {
+            Engine::Fitness { optimiser } => optimiser.ask()?.n,
+            Engine::Illumination { ga } => ga.ask()?.n,
+        })
+    }
+
+    /// Runs one generation: ask, evaluate, tell, keep the best. Returns the log entry.
+    pub fn step(
+        &mut self,
+        pipeline: &Pipeline<'_>,
+        keep_best: usize,
+        progress: &mut dyn FnMut(u64),
+        stop: &AtomicBool,
+    ) -> Result<LogEntry> {
+        let generation = self.generation;
+        let t0 = Instant::now();
+        let pop = match &mut self.engine {
+            Engine::Fitness { optimiser } => optimiser.ask()?,
+            Engine::Illumination { ga } => ga.ask()?,
+        };
+        let mut ask_s = t0.elapsed().as_secs_f64();
+        let eval = pipeline.evaluate(&pop.genomes, pop.n, generation, progress, stop)?;
+        let t1 = Instant::now();
+        let (best, mean, best_so_far, sigma) = match &mut self.engine {
+            Engine::Fitness { optimiser } => {
+                optimiser.tell(&eval.fitness)?;
+                let (best, mean) = best_and_mean(&eval.fitness);
+                let so_far = optimiser.best().map_or(best, |b| b.fitness);
+                (best, mean, so_far, optimiser.sigma())
+            }
+            Engine::Illumination { ga } => {
+                ga.tell_embeddings(&eval.final_embeddings, eval.dim)?;
+                let score = ga.illumination_score().transpose()?.unwrap_or(f32::NAN);
+                (score, score, score, Some(ga.config().sigma))
+            }
+        };
+        ask_s += t1.elapsed().as_secs_f64();
+        if matches!(self.engine, Engine::Fitness { .. }) {
+            self.update_hall(
+                &pop.genomes,
+                pop.dim,
+                &eval,
+                pipeline.spec(),
+                generation,
+                keep_best,
+            );
+        }
+        self.generation += 1;
+        let rollouts = pop.n as u64 * u64::from(pipeline.spec().rollouts);
+        self.totals.genomes += pop.n as u64;
+        self.totals.rollouts += rollouts;
+        self.totals.frames += eval.frames;
+        self.totals.embedded += eval.embedded;
+        self.totals.skipped += eval.skipped;
+        let t = &eval.times;
+        let seconds = BTreeMap::from([
+            ("init".to_string(), t.init),
+            ("simulate".to_string(), t.simulate),
+            ("prefilter".to_string(), t.prefilter),
+            ("embed".to_string(), t.embed),
+            ("objective".to_string(), t.objective),
+            ("optimise".to_string(), ask_s),
+            ("evaluate".to_string(), t.wall),
+        ]);
+        let wall = t.wall + ask_s;
+        let rate = |v: f64| if wall > 0.0 { v / wall } else { 0.0 };
+        Ok(LogEntry {
+            generation,
+            best_fitness: best,
+            mean_fitness: mean,
+            best_so_far,
+            sigma,
+            evaluated: pop.n as u64,
+            skipped: eval.skipped,
+            frames: eval.frames,
+            embedded: eval.embedded,
+            genomes_per_s: rate(pop.n as f64),
+            frames_per_s: rate(eval.frames as f64),
+            seconds,
+        })
+    }
+
+    fn update_hall(
+        &mut self,
+        genomes: &[f32],
+        dim: usize,
+        eval: &Evaluation,
+        spec: &PipelineSpec,
+        generation: u64,
+        keep: usize,
+    ) {
+        for (i, &f) in eval.fitness.iter().enumerate() {
+            if !f.is_finite() {
+                continue;
+            }
+            let g = &genomes[i * dim..(i + 1) * dim];
+            if let Some(existing) = self.hall.iter_mut().find(|h| h.genome == g) {
+                // The same genome again (a sweep never repeats; CMA-ES rarely): keep the better.
+                if f < existing.fitness {
+                    existing.fitness = f;
+                    existing.generation = generation;
+                    existing.seed = spec.rollout_seed(generation, 0);
+                    existing.frame_sha256 = eval.frame_hashes[i].clone();
+                }
+                continue;
+            }
+            self.hall.push(HallEntry {
+                genome: g.to_vec(),
+                fitness: f,
+                generation,
+                seed: spec.rollout_seed(generation, 0),
+                frame_sha256: eval.frame_hashes[i].clone(),
+            });
+        }
+        // Stable sort: ties keep the earlier candidate, as the optimisers' own best does.
+        self.hall.sort_by(|a, b| a.fitness.total_cmp(&b.fitness));
+        self.hall.truncate(keep);
+    }
+
+    /// The sweep's ranked table (rule in B/S notation, its 18-bit code, fitness), best first.
+    pub fn ranked_rules(&self) -> Option<Vec<(LifeRule, f32)>> {
+        match &self.engine {
+            Engine::Fitness { optimiser } => match optimiser.as_ref() {
+                AnyOptimiser::Sweep(s) => Some(s.ranked()),
+                _ => None,
+            },
+            Engine::Illumination { .. } => None,
+        }
+    }
+}
+
+fn best_and_mean(fitness: &[f32]) -> (f32, f32) {
+    let finite: Vec<f32> = fitness.iter().copied().filter(|f| f.is_finite()).collect();
+    if finite.is_empty() {
+        return (f32::NAN, f32::NAN);
+    }
+    let best = finite.iter().copied().fold(f32::INFINITY, f32::min);
+    let mean = finite.iter().map(|&f| f64::from(f)).sum::<f64>() / finite.len() as f64;
+    (best, mean as f32)
+}
+
+/// The creature file for a hall-of-fame entry.
+pub fn creature_for(
+    config: &Config,
+    spec: &PipelineSpec,
+    model: &str,
+    entry: &HallEntry,
+    rank: usize,
+) -> Result<Creature> {
+    let mut extra = serde_json::Map::new();
+    extra.insert("rank".into(), rank.into());
+    extra.insert("rollouts_per_candidate".into(), spec.rollouts.into());
+    if crate::pipeline::is_life_like(&config.substrate.name)
+        && let Some(&code) = entry.genome.first()
+        && let Ok(rule) = format!("{}", code as u32).parse::<LifeRule>()
+    {
+        extra.insert("rule".into(), rule.to_string().into());
+    }
+    let objective = serde_json::to_value(&config.objective).map_err(|e| Error::Format {
+        path: PathBuf::from("creature"),
+        message: e.to_string(),
+    })?;
+    Ok(Creature {
+        format: asal_substrates::creature::FORMAT.into(),
+        version: asal_substrates::creature::VERSION,
+        name: Some(format!(
+            "{} #{rank} (generation {})",
+            config.substrate.name, entry.generation
+        )),
+        substrate: asal_substrates::canonical_name(&config.substrate.name)?.to_string(),
+        config: config.substrate.options_json()?,
+        genome: Some(entry.genome.clone()),
+        seed: entry.seed,
+        rng: "lowbias32-counter".into(),
+        steps: Some(spec.steps),
+        genome_file: None,
+        frames: Some(CreatureFrames {
+            steps: spec.frame_steps.clone(),
+            size: spec.frame_size,
+            sha256: entry.frame_sha256.clone(),
+        }),
+        score: Some(entry.fitness),
+        objective: Some(objective),
+        model: Some(model.to_string()),
+        generation: Some(entry.generation),
+        engine_version: Some(crate::run::ENGINE_VERSION.to_string()),
+        extra,
+    })
+}
+
+/// Writes the hall of fame as `creatures/best-NNN.json` (rank order) and, for sweeps,
+/// `ranked.tsv`; for the GA, `population.safetensors`.
+pub fn write_outputs(
+    store: &RunStore,
+    config: &Config,
+    spec: &PipelineSpec,
+    model: &str,
+    state: &RunState,
+) -> Result<()> {
+    for (rank, entry) in state.hall.iter().enumerate() {
+        let c = creature_for(config, spec, model, entry, rank)?;
+        store.save_creature(&format!("best-{rank:03}"), &c)?;
+    }
+    if let Some(ranked) = state.ranked_rules() {
+        let mut text = String::from("rank\trule\tcode\tfitness\n");
+        for (i, (rule, f)) in ranked.iter().enumerate() {
+            text.push_str(&format!("{}\t{rule}\t{}\t{f}\n", i + 1, rule.0));
+        }
+        store.write_file("ranked.tsv", text.as_bytes())?;
+    }
+    if let Engine::Illumination { ga } = &state.engine
+        && ga.is_initialised()
+    {
+        let pop = ga.population()?;
+        store.save_population(&pop, ga.embeddings(), None)?;
+    }
+    Ok(())
+}
+
+/// Whether this config's objective is image-only (no prompts needed).
+pub fn is_image_only(config: &Config) -> bool {
+    !config.objective.weighted().needs_prompts()
+        || config.objective.kind == ObjectiveKind::Illumination
+}
