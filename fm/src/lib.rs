@@ -16,6 +16,7 @@
 //! - [`registry`]: `list / pull / verify / path` of hub models into `$ASAL_HOME`.
 //! - [`CachedModel`]: identical frames embedded once.
 
+pub mod bench;
 pub mod cache;
 pub mod error;
 pub mod gpu;
