@@ -15,6 +15,24 @@
 //!   reference a GPU path must match; [`OnnxModel::embed_pixel_values`] takes its output directly.
 //! - [`registry`]: `list / pull / verify / path` of hub models into `$ASAL_HOME`.
 //! - [`CachedModel`]: identical frames embedded once.
+//! - [`gpu`]: preprocessing and the pixel model on the GPU, next to the rendered frames
+//!   ([`GpuPreprocessor::embed`] is the search pipeline's entry point); [`mod@bench`] measures it.
+//!
+//! # Model directories
+//!
+//! Files are looked for in `DIR/onnx/` when it exists, else `DIR/`: `vision_model[_VARIANT].onnx`
+//! (+ `text_model[_VARIANT].onnx`), or one `model[_VARIANT].onnx` (combined CLIP when it takes
+//! `input_ids`, else image-only); VARIANT is empty (fp32), `fp16`, `quantized`, `int8`, `uint8`,
+//! `q4`, `q4f16` or `bnb4`. Beside them: `tokenizer.json` (required with a text tower) and optionally
+//! `preprocessor_config.json` (`crop_size`/`size`, `image_mean`, `image_std`). Details in [`onnx`]
+//! and `docs/MODELS.md`.
+//!
+//! # Environment
+//!
+//! `ORT_DYLIB_PATH` (pins the ONNX Runtime library), `ASAL_ORT_DIR` (the project-local install,
+//! default `.ort/`), `PYTHON` (for an installed `onnxruntime` package), `ASAL_HOME` (downloaded
+//! models), `ASAL_HF_MIRROR` (hub mirror). For CUDA install the GPU build with
+//! `scripts/install-onnxruntime.sh --gpu` and choose [`ExecutionProvider::Cuda`] (`--ep cuda`).
 
 pub mod bench;
 pub mod cache;
