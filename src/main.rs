@@ -5,6 +5,8 @@ mod bench;
 mod clips;
 mod embed;
 mod models;
+mod replay;
+mod search;
 mod simulate;
 
 use std::process::ExitCode;
@@ -37,6 +39,10 @@ enum Command {
     Tokenize(embed::TokenizeArgs),
     /// List, download, verify or locate foundation models.
     Models(models::Args),
+    /// Search a substrate with a foundation model, as a config file says (resumable).
+    Search(Box<search::Args>),
+    /// Re-simulate a saved creature, check its frames against the search's, write a clip.
+    Replay(replay::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +78,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Models(args) => models::run(&args),
         Command::Simulate(args) => simulate::run(adapter, &args),
         Command::Bench(args) => bench::run(adapter, &args),
+        Command::Search(args) => search::run(adapter, &args),
+        Command::Replay(args) => replay::run(adapter, &args),
     }
 }
 
