@@ -183,6 +183,54 @@ fn killed_and_resumed_equals_uninterrupted() {
     );
     assert!(tmp.path().join("replay/clip.webp").is_file());
 
+    // SIGINT mid-run: the handler checkpoints and exits with 130; resuming still matches.
+    let interrupted = tmp.path().join("interrupted");
+    let mut child = asal(&["search", c, "--out", s(&interrupted), "--clips", "0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while log_lines(&interrupted).len() < 3 && child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("--resume"), "{err}");
+    assert!(log_lines(&interrupted).len() < GENERATIONS);
+    run_ok(&[
+        "search",
+        c,
+        "--out",
+        s(&interrupted),
+        "--resume",
+        "--clips",
+        "0",
+    ]);
+    assert_eq!(log_lines(&interrupted), log_lines(&full));
+    assert_eq!(
+        std::fs::read_to_string(interrupted.join("ranked.tsv")).unwrap(),
+        std::fs::read_to_string(full.join("ranked.tsv")).unwrap()
+    );
+
+    // A creature whose genome has the wrong length is refused by replay, naming the genome.
+    let mut bad: serde_json::Value = creature.clone();
+    bad["genome"] = serde_json::json!([6152.0, 1.0]);
+    let bad_path = tmp.path().join("bad-creature.json");
+    std::fs::write(&bad_path, bad.to_string()).unwrap();
+    let err = run_err(&["replay", s(&bad_path), "--out", s(&tmp.path().join("r2"))]);
+    assert!(err.contains("genome"), "{err}");
+
     // A corrupt checkpoint is a clear error and changes nothing.
     let cp = resumed.join("checkpoint/state.json");
     std::fs::write(&cp, b"{\"format_version\": 2, \"gen").unwrap();
