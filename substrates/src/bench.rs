@@ -190,6 +190,38 @@ pub fn suite() -> Result<Vec<Case>> {
             true,
         );
     }
+    // Both convolution paths forced, so the cost model's choice can be checked against them.
+    let forced = |text: &str, convolution: &str| -> Result<Box<dyn crate::substrate::Substrate>> {
+        let mut value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| crate::error::Error::invalid("bundled creature", e.to_string()))?;
+        value["config"]["convolution"] = convolution.into();
+        let path = std::path::Path::new("bench");
+        Ok(Box::new(crate::lenia::Lenia::from_creature_json(
+            &value.to_string(),
+            path,
+        )?))
+    };
+    for convolution in ["direct", "fft"] {
+        for worlds in [1, 16] {
+            add(
+                format!("lenia 5N7KKM 128² {convolution} ×{worlds}"),
+                forced(crate::lenia::AQUARIUM_5N7KKM, convolution)?,
+                worlds,
+                128 * 128,
+                true,
+            );
+        }
+        add(
+            format!("lenia Orbium 128² {convolution} ×1"),
+            forced(
+                include_str!("../../assets/creatures/orbium.json"),
+                convolution,
+            )?,
+            1,
+            128 * 128,
+            false,
+        );
+    }
     let orbium: crate::creature::Creature =
         serde_json::from_str(include_str!("../../assets/creatures/orbium.json"))
             .map_err(|e| crate::error::Error::invalid("bundled Orbium", e.to_string()))?;

@@ -174,10 +174,12 @@ pub fn convolution_costs(size: u32, channels: usize, kernels: usize, taps: usize
     (direct, fft * FFT_OVERHEAD)
 }
 
-/// How much slower per nominal operation the FFT path runs than the direct one (measured on
-/// lavapipe, see `asal bench --only lenia`): strided column access, barriers between stages and
-/// four dispatches per step instead of one.
-pub const FFT_OVERHEAD: f64 = 4.0;
+/// How much slower per nominal operation the FFT path runs than the direct one: strided column
+/// access, barriers between stages and four dispatches per step instead of one. Measured on
+/// lavapipe (`asal bench --only lenia`, 128²): 5N7KKM 870 ms direct vs 52 ms FFT per step
+/// (nominal ratio 33, so 2.0), Orbium R = 13 104 ms vs 8.6 ms (nominal 14.8, so 1.2). With 2,
+/// a single kernel at 128² goes FFT above ~70 taps (R ≈ 5), as the FLOP crossover predicts.
+pub const FFT_OVERHEAD: f64 = 2.0;
 
 /// Whether the cost model prefers the FFT path for this configuration (if it is possible).
 #[must_use]

@@ -204,3 +204,28 @@ fn fft_path_matches_the_direct_path() {
         assert_eq!(a[0].1[w]["total_shift"], b[0].1[w]["total_shift"]);
     }
 }
+
+#[test]
+#[ignore = "a measurement for the benchmark report, not a check: cargo test --test lenia_fft -- --ignored --nocapture"]
+fn bare_fft_throughput() {
+    // What bounds the FFT path: forward 2-D FFTs of 128² planes (row pass + column pass), timed
+    // as many repeats in one submission, minus one repeat's time (submission and readback).
+    let n = 128u32;
+    for planes in [3usize, 11, 48] {
+        let data = noise(planes * (n * n) as usize, 1);
+        let time = |repeats: u32| {
+            let start = std::time::Instant::now();
+            gpu_forward_fft(gpu(), n, &data, repeats).unwrap();
+            start.elapsed().as_secs_f64()
+        };
+        time(1);
+        let (one, many) = (time(1), time(21));
+        let per = (many - one) / 20.0;
+        eprintln!(
+            "{planes} planes of 128²: {:.2} ms per batched 2-D FFT, {:.3} ms per plane, {:.1} MFLOP/s (5·N·log2 N)",
+            per * 1e3,
+            per * 1e3 / planes as f64,
+            5.0 * f64::from(n * n) * 14.0 * planes as f64 / per / 1e6
+        );
+    }
+}
