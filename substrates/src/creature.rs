@@ -262,7 +262,7 @@ pub fn build(name: &str, config: &serde_json::Value) -> Result<Box<dyn Substrate
             let c: LeniaConfig = serde_json::from_value(config.clone()).map_err(|e| {
                 Error::invalid(
                     "lenia config",
-                    format!("{e}; see assets/creatures/5N7KKM.json for the fields (variant, size, recenter, crop, cells_size, clip_dynamics, clip_cells, pattern)"),
+                    format!("{e}; see assets/creatures/5N7KKM.json for the fields (variant, size, recenter, crop, cells_size, clip_dynamics, clip_cells, convolution, pattern)"),
                 )
             })?;
             Ok(Box::new(Lenia::new(c)?))
