@@ -4,6 +4,7 @@
 mod bench;
 mod clips;
 mod embed;
+mod gallery;
 mod models;
 mod replay;
 mod search;
@@ -43,6 +44,8 @@ enum Command {
     Search(Box<search::Args>),
     /// Re-simulate a saved creature, check its frames against the search's, write a clip.
     Replay(replay::Args),
+    /// Export runs' creatures as a static site: clips, fitness plots, atlas, creature files.
+    Gallery(Box<gallery::Args>),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +83,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::run(adapter, &args),
         Command::Search(args) => search::run(adapter, &args),
         Command::Replay(args) => replay::run(adapter, &args),
+        Command::Gallery(args) => gallery::run(adapter, &args),
     }
 }
 

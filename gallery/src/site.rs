@@ -1,0 +1,638 @@
+//! The static site: re-simulate every creature, encode its clip, write `index.html`, `style.css`,
+//! `app.js`, `media/` and `creatures/` into a temporary folder, then rename it into place.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use asal_substrates::creature::Creature;
+use asal_substrates::substrate::{Init, RolloutSpec, Substrate, rollout};
+use asal_substrates::Gpu;
+
+use crate::clip::{Clip, GALLERY_WEBP_QUALITY, png_bytes};
+use crate::error::{Error, Result};
+use crate::layout::{pca_2d, snap_to_grid};
+use crate::plot::{Series, line_plot};
+use crate::run::{Run, RunCreature};
+use crate::text::{escape, sanitise, unique};
+
+const STYLE: &str = include_str!("../template/style.css");
+const SCRIPT: &str = include_str!("../template/app.js");
+
+/// GIF fallbacks keep at most this many frames (every k-th frame, same duration): a full-length
+/// 224² GIF would be ten times the WebP's size for the few browsers that need it.
+const GIF_MAX_FRAMES: usize = 64;
+
+/// Export options.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Clip frame rate.
+    pub fps: u32,
+    /// At most this many frames per clip, evenly spaced over the creature's rollout.
+    pub max_frames: u32,
+    /// Clip side in pixels (default: the size the search scored, else 224).
+    pub size: Option<u32>,
+    /// Replace an existing output folder.
+    pub force: bool,
+    /// Atlas thumbnail side in pixels.
+    pub thumb_size: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            fps: 24,
+            max_frames: 256,
+            size: None,
+            force: false,
+            thumb_size: 96,
+        }
+    }
+}
+
+/// What an export wrote.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Creature cards.
+    pub creatures: usize,
+    /// Atlases (one per illumination run).
+    pub atlases: usize,
+    /// Bytes of every WebP clip.
+    pub webp_bytes: u64,
+    /// Bytes of every GIF fallback.
+    pub gif_bytes: u64,
+}
+
+/// Builds the gallery of `runs` into `out`. Nothing is written to `out` unless the whole export
+/// succeeds; an existing `out` is replaced only with `force`.
+pub fn export(
+    gpu: &Gpu,
+    runs: &[PathBuf],
+    out: &Path,
+    opts: &Options,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Summary> {
+    if runs.is_empty() {
+        return Err(Error::Invalid("give at least one run directory".into()));
+    }
+    if opts.fps == 0 || opts.fps > 120 {
+        return Err(Error::Invalid(format!("--fps {}: valid 1..=120", opts.fps)));
+    }
+    if opts.max_frames == 0 {
+        return Err(Error::Invalid("--frames must be at least 1".into()));
+    }
+    if let Some(s) = opts.size
+        && !(8..=1024).contains(&s)
+    {
+        return Err(Error::Invalid(format!("--size {s}: valid 8..=1024 px")));
+    }
+    if out.exists() && !opts.force {
+        return Err(Error::OutputExists(out.into()));
+    }
+    // Load and check every run before simulating anything.
+    let loaded: Vec<Run> = runs.iter().map(|r| Run::load(r)).collect::<Result<_>>()?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Invalid(format!("{}: not a folder name", out.display())))?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    }
+    std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let built = build(gpu, &loaded, &tmp, opts, progress);
+    let summary = match built {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    // Swap into place: the old gallery is moved aside first and deleted only after the rename.
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    if out.exists() {
+        if let Err(e) = std::fs::rename(out, &old) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(Error::io(out, e));
+        }
+    }
+    if let Err(e) = std::fs::rename(&tmp, out) {
+        if old.exists() {
+            let _ = std::fs::rename(&old, out);
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(Error::io(out, e));
+    }
+    if old.exists() {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(summary)
+}
+
+/// One exported card.
+struct Card {
+    run: String,
+    name: String,
+    substrate: String,
+    objective: String,
+    prompts: Vec<String>,
+    score: Option<f32>,
+    seed: u64,
+    steps: u32,
+    generation: Option<u64>,
+    model: Option<String>,
+    webp: String,
+    gif: String,
+    file: String,
+    size: u32,
+    novelty: Option<String>,
+}
+
+struct RunSection {
+    name: String,
+    substrate: String,
+    objective: String,
+    prompts: Vec<String>,
+    generations: usize,
+    fitness: Option<String>,
+    atlas: Option<String>,
+}
+
+fn build(
+    gpu: &Gpu,
+    runs: &[Run],
+    site: &Path,
+    opts: &Options,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Summary> {
+    let mut summary = Summary::default();
+    let mut run_slugs = BTreeSet::new();
+    let mut cards = Vec::new();
+    let mut sections = Vec::new();
+    for run in runs {
+        let slug = unique(sanitise(&run.name), &mut run_slugs);
+        let media = site.join("media").join(&slug);
+        let files = site.join("creatures").join(&slug);
+        for d in [&media, &files] {
+            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+        }
+        let mut names = BTreeSet::new();
+        for rc in &run.creatures {
+            progress(&format!("{} / {}", run.name, rc.name));
+            let stem = unique(sanitise(&rc.name), &mut names);
+            let card = export_creature(gpu, run, rc, &slug, &stem, site, opts, &mut summary)?;
+            cards.push(card);
+        }
+        let objective = run.config_str("objective.kind").unwrap_or_default();
+        let fitness = line_plot(
+            &format!("fitness of {} (lower is better)", run.name),
+            "generation",
+            &[
+                Series {
+                    label: "best",
+                    class: "best",
+                    points: run.log.iter().map(|g| (g.generation as f64, g.best)).collect(),
+                },
+                Series {
+                    label: "mean",
+                    class: "mean",
+                    points: run.log.iter().map(|g| (g.generation as f64, g.mean)).collect(),
+                },
+                Series {
+                    label: "best so far",
+                    class: "sofar",
+                    points: run
+                        .log
+                        .iter()
+                        .map(|g| (g.generation as f64, g.best_so_far))
+                        .collect(),
+                },
+            ],
+            560,
+            180,
+        );
+        let atlas = match &run.population {
+            Some(_) => {
+                progress(&format!("{} / atlas", run.name));
+                let a = atlas(gpu, run, &slug, site, opts)?;
+                if a.is_some() {
+                    summary.atlases += 1;
+                }
+                a
+            }
+            None => None,
+        };
+        sections.push(RunSection {
+            name: run.name.clone(),
+            substrate: run
+                .config_str("substrate.name")
+                .unwrap_or_else(|| run.creatures[0].creature.substrate.clone()),
+            objective,
+            prompts: run.prompts(),
+            generations: run.log.len(),
+            fitness,
+            atlas,
+        });
+    }
+    summary.creatures = cards.len();
+    write(&site.join("index.html"), page(&sections, &cards).as_bytes())?;
+    write(&site.join("style.css"), STYLE.as_bytes())?;
+    write(&site.join("app.js"), SCRIPT.as_bytes())?;
+    Ok(summary)
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+}
+
+/// Evenly spaced steps from 0 to `steps`, at most `max` of them.
+fn clip_steps(steps: u32, max: u32) -> Vec<u32> {
+    let count = (u64::from(steps) + 1).min(u64::from(max.max(1)));
+    if count <= 1 {
+        return vec![steps];
+    }
+    let mut v: Vec<u32> = (0..count)
+        .map(|j| (j * u64::from(steps) / (count - 1)) as u32)
+        .collect();
+    v.dedup();
+    v
+}
+
+/// Renders `frame_steps` of one world, in as many rollouts as the adapter's buffer limit needs
+/// (each rollout restarts from the seed, so results are identical to one long rollout).
+fn render(
+    gpu: &Gpu,
+    substrate: &dyn Substrate,
+    genome: &[f32],
+    seed: u64,
+    steps: u32,
+    frame_steps: &[u32],
+    size: u32,
+) -> asal_substrates::Result<Vec<u8>> {
+    let limit = gpu
+        .limits()
+        .max_storage_buffer_binding_size
+        .min(gpu.limits().max_buffer_size)
+        / 2;
+    let per_frame = u64::from(size).pow(2) * 4;
+    let fit = (limit.saturating_sub(substrate.bytes_per_world()) / per_frame).max(1) as usize;
+    let mut frames = Vec::with_capacity(frame_steps.len() * per_frame as usize);
+    for chunk in frame_steps.chunks(fit) {
+        let last = *chunk.last().unwrap_or(&steps);
+        let spec = RolloutSpec {
+            steps: last,
+            frame_steps: chunk.to_vec(),
+            frame_size: size,
+            dump_steps: Vec::new(),
+        };
+        let out = rollout(gpu, substrate, genome, &Init::Seed(seed), &spec, &mut |_| {})?;
+        frames.extend_from_slice(&out.frames);
+    }
+    Ok(frames)
+}
+
+#[allow(clippy::too_many_arguments, reason = "internal helper threading export state")]
+fn export_creature(
+    gpu: &Gpu,
+    run: &Run,
+    rc: &RunCreature,
+    slug: &str,
+    stem: &str,
+    site: &Path,
+    opts: &Options,
+    summary: &mut Summary,
+) -> Result<Card> {
+    let c = &rc.creature;
+    let fail = |e: asal_substrates::Error| Error::file(&rc.path, e);
+    let substrate = c.substrate().map_err(fail)?;
+    let genome = c.genome_for(substrate.as_ref()).map_err(fail)?;
+    let steps = c.steps.unwrap_or_else(|| substrate.default_steps());
+    let size = opts
+        .size
+        .or_else(|| c.frames.as_ref().map(|f| f.size))
+        .unwrap_or(224)
+        .clamp(8, 1024);
+    let frame_steps = clip_steps(steps, opts.max_frames);
+    let frames = render(gpu, substrate.as_ref(), &genome, c.seed, steps, &frame_steps, size)
+        .map_err(fail)?;
+    let fb = (size as usize).pow(2) * 4;
+    let all: Vec<&[u8]> = frames.chunks_exact(fb).collect();
+    let clip = Clip {
+        size,
+        frames: all.clone(),
+        fps: opts.fps,
+    };
+    let webp = clip.webp_bytes(Some(GALLERY_WEBP_QUALITY))?;
+    let stride = all.len().div_ceil(GIF_MAX_FRAMES).max(1);
+    let gif = Clip {
+        size,
+        frames: all.iter().step_by(stride).copied().collect(),
+        fps: (opts.fps / stride as u32).max(1),
+    }
+    .gif_bytes()?;
+    summary.webp_bytes += webp.len() as u64;
+    summary.gif_bytes += gif.len() as u64;
+    let webp_rel = format!("media/{slug}/{stem}.webp");
+    let gif_rel = format!("media/{slug}/{stem}.gif");
+    let file_rel = format!("creatures/{slug}/{stem}.json");
+    write(&site.join(&webp_rel), &webp)?;
+    write(&site.join(&gif_rel), &gif)?;
+    // Re-written rather than copied: a large genome's safetensors file is recreated next to it
+    // under the new name, and every field (unknown ones included) is kept.
+    c.write(&site.join(&file_rel)).map_err(fail)?;
+    let objective = c
+        .objective
+        .as_ref()
+        .and_then(|o| o.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
+        .or_else(|| run.config_str("objective.kind"))
+        .unwrap_or_default();
+    let mut prompts: Vec<String> = c
+        .objective
+        .as_ref()
+        .and_then(|o| o.get("prompts"))
+        .and_then(|p| p.as_array())
+        .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    if prompts.is_empty() {
+        prompts = run.prompts();
+    }
+    Ok(Card {
+        run: run.name.clone(),
+        name: rc.name.clone(),
+        substrate: substrate.name().to_owned(),
+        objective,
+        prompts,
+        score: c.score,
+        seed: c.seed,
+        steps,
+        generation: c.generation,
+        model: c.model.clone(),
+        webp: webp_rel,
+        gif: gif_rel,
+        file: file_rel,
+        size,
+        novelty: novelty_plot(c),
+    })
+}
+
+/// Per-frame novelty, when the creature file carries it (`novelty`: numbers, one per scored frame).
+fn novelty_plot(c: &Creature) -> Option<String> {
+    let values = c.extra.get("novelty")?.as_array()?;
+    let steps: Vec<f64> = c
+        .frames
+        .as_ref()
+        .filter(|f| f.steps.len() == values.len())
+        .map(|f| f.steps.iter().map(|&s| f64::from(s)).collect())
+        .unwrap_or_else(|| (0..values.len()).map(|i| i as f64).collect());
+    let points: Vec<(f64, f64)> = values
+        .iter()
+        .zip(steps)
+        .filter_map(|(v, s)| v.as_f64().map(|v| (s, v)))
+        .collect();
+    line_plot(
+        "novelty of each frame",
+        "step",
+        &[Series {
+            label: "novelty",
+            class: "best",
+            points,
+        }],
+        260,
+        90,
+    )
+}
+
+/// The atlas of an illumination run: every population member's last frame, placed by the PCA of
+/// its embedding and snapped to a grid. `None` when the population does not fit the substrate.
+fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Result<Option<String>> {
+    let Some(pop) = &run.population else {
+        return Ok(None);
+    };
+    let first = &run.creatures[0];
+    let substrate = first
+        .creature
+        .substrate()
+        .map_err(|e| Error::file(&first.path, e))?;
+    if pop.dim != substrate.genome().dim() || pop.n == 0 {
+        tracing::warn!(
+            "{}: population genomes have {} values, the substrate takes {}; no atlas",
+            run.dir.display(),
+            pop.dim,
+            substrate.genome().dim()
+        );
+        return Ok(None);
+    }
+    let steps = first
+        .creature
+        .steps
+        .unwrap_or_else(|| substrate.default_steps());
+    let seed = run
+        .config_str("run.seed")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(first.creature.seed);
+    let size = opts.thumb_size;
+    let spec = RolloutSpec {
+        steps,
+        frame_steps: vec![steps],
+        frame_size: size,
+        dump_steps: Vec::new(),
+    };
+    let out = rollout(gpu, substrate.as_ref(), &pop.genomes, &Init::Seed(seed), &spec, &mut |_| {})
+        .map_err(|e| Error::file(&run.dir.join("population.safetensors"), e))?;
+    let grid = snap_to_grid(&pca_2d(&pop.embeddings, pop.n, pop.emb_dim));
+    let dir = site.join("media").join(slug).join("atlas");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let fb = (size as usize).pow(2) * 4;
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        r#"<div class="atlas" style="grid-template-columns: repeat({}, 1fr)">"#,
+        grid.cols
+    );
+    let mut order: Vec<usize> = (0..pop.n).collect();
+    order.sort_by_key(|&i| (grid.cells[i].1, grid.cells[i].0));
+    for i in order {
+        let (c, r) = grid.cells[i];
+        let rel = format!("media/{slug}/atlas/{i:04}.png");
+        write(&site.join(&rel), &png_bytes(size, &out.frames[i * fb..(i + 1) * fb])?)?;
+        let _ = write!(
+            html,
+            r#"<img src="{}" alt="member {i}" title="member {i}" width="{size}" height="{size}" style="grid-column: {}; grid-row: {}">"#,
+            escape(&rel),
+            c + 1,
+            r + 1
+        );
+    }
+    html.push_str("</div>");
+    Ok(Some(html))
+}
+
+fn options(values: &BTreeSet<&str>) -> String {
+    let mut s = String::from(r#"<option value="">all</option>"#);
+    for v in values {
+        let _ = write!(s, r#"<option value="{0}">{0}</option>"#, escape(v));
+    }
+    s
+}
+
+fn page(sections: &[RunSection], cards: &[Card]) -> String {
+    let substrates: BTreeSet<&str> = cards.iter().map(|c| c.substrate.as_str()).collect();
+    let objectives: BTreeSet<&str> = cards
+        .iter()
+        .map(|c| c.objective.as_str())
+        .filter(|o| !o.is_empty())
+        .collect();
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ASAL gallery</title>
+<link rel="stylesheet" href="style.css">
+</head>
+<body>
+<header>
+<h1>ASAL gallery</h1>
+<p class="sub">{n} creature{s} from {r} run{rs}. Each clip is a fresh simulation of the creature file linked under it; replay one with <code>asal replay FILE.json</code>.</p>
+<div class="controls">
+<label>Sort <select id="sort"><option value="score">score (best first)</option><option value="substrate">substrate</option><option value="name">name</option></select></label>
+<label>Substrate <select id="f-substrate">{subs}</select></label>
+<label>Objective <select id="f-objective">{objs}</select></label>
+<label>Search <input id="f-text" type="search" placeholder="name, prompt, run…"></label>
+<span id="count" aria-live="polite"></span>
+</div>
+</header>
+<main>
+"#,
+        n = cards.len(),
+        s = if cards.len() == 1 { "" } else { "s" },
+        r = sections.len(),
+        rs = if sections.len() == 1 { "" } else { "s" },
+        subs = options(&substrates),
+        objs = options(&objectives),
+    );
+    h.push_str("<section id=\"cards\" class=\"cards\">\n");
+    for c in cards {
+        let score = c.score.map_or(String::new(), |s| format!("{s}"));
+        let text = [
+            c.name.as_str(),
+            c.run.as_str(),
+            c.substrate.as_str(),
+            c.objective.as_str(),
+        ]
+        .into_iter()
+        .chain(c.prompts.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+        let _ = write!(
+            h,
+            r#"<article class="card" data-name="{name}" data-substrate="{sub}" data-objective="{obj}" data-score="{score}" data-text="{text}">
+<a class="clip" href="{webp}" title="open the clip"><picture><source srcset="{webp}" type="image/webp"><img src="{gif}" alt="{name}" width="{size}" height="{size}"></picture></a>
+<div class="body">
+<h3>{name}</h3>
+<div class="tags"><span class="tag sub">{sub}</span>{objtag}</div>
+<dl>
+<dt>score</dt><dd class="score">{score_txt}</dd>
+<dt>seed</dt><dd>{seed}</dd>
+<dt>steps</dt><dd>{steps}</dd>
+<dt>run</dt><dd>{run}</dd>
+{gen}{model}</dl>
+{prompts}{novelty}<div class="links"><a class="dl" href="{file}" download>creature file</a> <a href="{gif}">GIF</a></div>
+</div>
+</article>
+"#,
+            name = escape(&c.name),
+            sub = escape(&c.substrate),
+            obj = escape(&c.objective),
+            score = escape(&score),
+            text = escape(&text),
+            webp = escape(&c.webp),
+            gif = escape(&c.gif),
+            size = c.size,
+            objtag = if c.objective.is_empty() {
+                String::new()
+            } else {
+                format!(r#"<span class="tag obj">{}</span>"#, escape(&c.objective))
+            },
+            score_txt = c.score.map_or("—".into(), |s| escape(&format!("{s:.4}"))),
+            seed = c.seed,
+            steps = c.steps,
+            run = escape(&c.run),
+            gen = c
+                .generation
+                .map_or(String::new(), |g| format!("<dt>generation</dt><dd>{g}</dd>\n")),
+            model = c.model.as_ref().map_or(String::new(), |m| format!(
+                "<dt>model</dt><dd>{}</dd>\n",
+                escape(m)
+            )),
+            prompts = if c.prompts.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<ul class=\"prompts\">{}</ul>\n",
+                    c.prompts
+                        .iter()
+                        .map(|p| format!("<li>“{}”</li>", escape(p)))
+                        .collect::<String>()
+                )
+            },
+            novelty = c.novelty.clone().unwrap_or_default(),
+            file = escape(&c.file),
+        );
+    }
+    h.push_str("</section>\n");
+    for s in sections {
+        let _ = write!(
+            h,
+            r#"<section class="run"><h2>run <span class="runname">{}</span></h2><p class="meta">{} · {} · {} generation{}{}</p>{}{}</section>
+"#,
+            escape(&s.name),
+            escape(&s.substrate),
+            escape(if s.objective.is_empty() { "—" } else { &s.objective }),
+            s.generations,
+            if s.generations == 1 { "" } else { "s" },
+            if s.prompts.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " · {}",
+                    s.prompts
+                        .iter()
+                        .map(|p| format!("“{}”", escape(p)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+            s.fitness.clone().unwrap_or_default(),
+            s.atlas
+                .as_ref()
+                .map(|a| format!("<h3>atlas</h3><p class=\"meta\">the final population, placed by the PCA of its embeddings</p>{a}"))
+                .unwrap_or_default(),
+        );
+    }
+    h.push_str("</main>\n<footer>made with <code>asal gallery</code> · works offline, straight from the file system</footer>\n<script src=\"app.js\"></script>\n</body>\n</html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_steps_are_even_and_capped() {
+        assert_eq!(clip_steps(8, 100), (0..=8).collect::<Vec<_>>());
+        assert_eq!(clip_steps(256, 5), vec![0, 64, 128, 192, 256]);
+        assert_eq!(clip_steps(10, 1), vec![10]);
+        assert_eq!(clip_steps(0, 4), vec![0]);
+        assert_eq!(clip_steps(1000, 256).len(), 256);
+    }
+}
