@@ -3,6 +3,7 @@
 #   - a Vulkan driver: Mesa's software rasteriser (lavapipe) when no Vulkan device is installed,
 #   - ONNX Runtime's shared library, from the `onnxruntime` PyPI wheel, into .ort/ (see
 #     scripts/install-onnxruntime.sh),
+#   - Chromium and Node.js for the gallery's headless-browser test,
 #   - the Rust toolchain is expected (https://rustup.rs); the script says so if it is missing.
 # Safe to run again: each step checks before it installs.
 set -euo pipefail
@@ -59,7 +60,19 @@ fi
 # 3. ONNX Runtime's shared library (asal-fm loads it at run time).
 "$root/scripts/install-onnxruntime.sh" >/dev/null
 
-# 4. Rust.
+# 4. Headless Chromium and Node.js for the gallery's browser test (tests/gallery.rs drives Debian's
+#    `chromium` over the DevTools pipe from tests/browser/check_gallery.js). Not fatal: only that
+#    test needs them, and it says so when they are missing.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    say "installing chromium (headless browser for the gallery test)"
+    apt_install chromium || say "could not install chromium: the gallery browser test will fail"
+fi
+if ! command -v node >/dev/null 2>&1; then
+    say "installing nodejs (drives Chromium in the gallery test)"
+    apt_install nodejs || say "could not install nodejs: the gallery browser test will fail"
+fi
+
+# 5. Rust.
 if ! command -v cargo >/dev/null 2>&1; then
     say "cargo not found: install Rust 1.95 or newer from https://rustup.rs, then run this again"
     exit 1

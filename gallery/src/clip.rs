@@ -188,7 +188,11 @@ mod tests {
         let a = clip.webp_bytes(Some(GALLERY_WEBP_QUALITY)).unwrap();
         let b = clip.webp_bytes(Some(GALLERY_WEBP_QUALITY)).unwrap();
         assert_eq!(a, b, "same frames, same bytes");
-        assert!(a.len() < 2_000_000, "256-frame 224² clip is {} bytes", a.len());
+        assert!(
+            a.len() < 2_000_000,
+            "256-frame 224² clip is {} bytes",
+            a.len()
+        );
         assert_eq!(&a[..4], b"RIFF");
         assert_eq!(&a[8..12], b"WEBP");
     }

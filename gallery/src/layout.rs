@@ -58,7 +58,10 @@ pub fn pca_2d(rows: &[f32], n: usize, dim: usize) -> Vec<[f64; 2]> {
 }
 
 fn fix_sign(v: &nalgebra::DVector<f64>) -> nalgebra::DVector<f64> {
-    let big = v.iter().copied().fold(0.0f64, |a, b| if b.abs() > a.abs() { b } else { a });
+    let big = v
+        .iter()
+        .copied()
+        .fold(0.0f64, |a, b| if b.abs() > a.abs() { b } else { a });
     if big < 0.0 { -v } else { v.clone() }
 }
 
@@ -96,7 +99,11 @@ pub fn snap_to_grid(points: &[[f64; 2]]) -> Grid {
             let mut q = [0.0; 2];
             for k in 0..2 {
                 let span = hi[k] - lo[k];
-                let t = if span > 0.0 { (p[k] - lo[k]) / span } else { 0.5 };
+                let t = if span > 0.0 {
+                    (p[k] - lo[k]) / span
+                } else {
+                    0.5
+                };
                 q[k] = t * (extent[k] as f64 - 1.0);
             }
             q
@@ -158,7 +165,10 @@ mod tests {
         let cov = pca_2d(&twice, 10, 8);
         for i in 0..5 {
             for k in 0..2 {
-                assert!((gram[i][k] - cov[i][k]).abs() < 1e-6, "{i} {k}: {gram:?} {cov:?}");
+                assert!(
+                    (gram[i][k] - cov[i][k]).abs() < 1e-6,
+                    "{i} {k}: {gram:?} {cov:?}"
+                );
             }
         }
     }
@@ -188,7 +198,10 @@ mod tests {
             assert_eq!((c, r), (j % 4, j / 4));
         }
         // Many points in one corner still get distinct cells.
-        let crowd: Vec<[f64; 2]> = (0..10).map(|i| [i as f64 * 1e-3, 0.0]).chain([[1.0, 1.0]]).collect();
+        let crowd: Vec<[f64; 2]> = (0..10)
+            .map(|i| [i as f64 * 1e-3, 0.0])
+            .chain([[1.0, 1.0]])
+            .collect();
         let g = snap_to_grid(&crowd);
         let set: std::collections::BTreeSet<_> = g.cells.iter().collect();
         assert_eq!(set.len(), crowd.len());

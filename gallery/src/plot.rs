@@ -16,7 +16,13 @@ pub struct Series<'a> {
 
 /// A line plot as an inline `<svg>` element, or `None` when no series has a finite point.
 #[must_use]
-pub fn line_plot(title: &str, x_label: &str, series: &[Series<'_>], w: u32, h: u32) -> Option<String> {
+pub fn line_plot(
+    title: &str,
+    x_label: &str,
+    series: &[Series<'_>],
+    w: u32,
+    h: u32,
+) -> Option<String> {
     let finite = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite();
     let all: Vec<(f64, f64)> = series
         .iter()

@@ -80,8 +80,7 @@ impl Run {
                 why: "no config.toml; give the folder `asal search` wrote".into(),
             });
         }
-        let store = RunStore::open(dir, "", OpenMode::Resume)
-            .map_err(|e| Error::file(dir, e))?;
+        let store = RunStore::open(dir, "", OpenMode::Resume).map_err(|e| Error::file(dir, e))?;
         let config_path = dir.join("config.toml");
         let config: toml::Table = store
             .config_toml()

@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use asal_substrates::Gpu;
 use asal_substrates::creature::Creature;
 use asal_substrates::substrate::{Init, RolloutSpec, Substrate, rollout};
-use asal_substrates::Gpu;
 
 use crate::clip::{Clip, GALLERY_WEBP_QUALITY, png_bytes};
 use crate::error::{Error, Result};
@@ -115,11 +115,11 @@ pub fn export(
     };
     // Swap into place: the old gallery is moved aside first and deleted only after the rename.
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    if out.exists() {
-        if let Err(e) = std::fs::rename(out, &old) {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(Error::io(out, e));
-        }
+    if out.exists()
+        && let Err(e) = std::fs::rename(out, &old)
+    {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(Error::io(out, e));
     }
     if let Err(e) = std::fs::rename(&tmp, out) {
         if old.exists() {
@@ -184,7 +184,12 @@ fn build(
         let mut names = BTreeSet::new();
         for rc in &run.creatures {
             progress(&format!("{} / {}", run.name, rc.name));
-            let stem = unique(sanitise(&rc.name), &mut names);
+            // Named after the run's file (best-000), not the display name: stable and short.
+            let file_stem = rc
+                .path
+                .file_stem()
+                .map_or_else(|| rc.name.clone(), |s| s.to_string_lossy().into_owned());
+            let stem = unique(sanitise(&file_stem), &mut names);
             let card = export_creature(gpu, run, rc, &slug, &stem, site, opts, &mut summary)?;
             cards.push(card);
         }
@@ -196,12 +201,20 @@ fn build(
                 Series {
                     label: "best",
                     class: "best",
-                    points: run.log.iter().map(|g| (g.generation as f64, g.best)).collect(),
+                    points: run
+                        .log
+                        .iter()
+                        .map(|g| (g.generation as f64, g.best))
+                        .collect(),
                 },
                 Series {
                     label: "mean",
                     class: "mean",
-                    points: run.log.iter().map(|g| (g.generation as f64, g.mean)).collect(),
+                    points: run
+                        .log
+                        .iter()
+                        .map(|g| (g.generation as f64, g.mean))
+                        .collect(),
                 },
                 Series {
                     label: "best so far",
@@ -290,13 +303,23 @@ fn render(
             frame_size: size,
             dump_steps: Vec::new(),
         };
-        let out = rollout(gpu, substrate, genome, &Init::Seed(seed), &spec, &mut |_| {})?;
+        let out = rollout(
+            gpu,
+            substrate,
+            genome,
+            &Init::Seed(seed),
+            &spec,
+            &mut |_| {},
+        )?;
         frames.extend_from_slice(&out.frames);
     }
     Ok(frames)
 }
 
-#[allow(clippy::too_many_arguments, reason = "internal helper threading export state")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "internal helper threading export state"
+)]
 fn export_creature(
     gpu: &Gpu,
     run: &Run,
@@ -318,8 +341,16 @@ fn export_creature(
         .unwrap_or(224)
         .clamp(8, 1024);
     let frame_steps = clip_steps(steps, opts.max_frames);
-    let frames = render(gpu, substrate.as_ref(), &genome, c.seed, steps, &frame_steps, size)
-        .map_err(fail)?;
+    let frames = render(
+        gpu,
+        substrate.as_ref(),
+        &genome,
+        c.seed,
+        steps,
+        &frame_steps,
+        size,
+    )
+    .map_err(fail)?;
     let fb = (size as usize).pow(2) * 4;
     let all: Vec<&[u8]> = frames.chunks_exact(fb).collect();
     let clip = Clip {
@@ -327,7 +358,15 @@ fn export_creature(
         frames: all.clone(),
         fps: opts.fps,
     };
-    let webp = clip.webp_bytes(Some(GALLERY_WEBP_QUALITY))?;
+    // Lossy suits smooth substrates (Lenia: several times smaller); hard-edged binary worlds (Life)
+    // compress far better losslessly. Both encodings are deterministic, so is the choice.
+    let lossy = clip.webp_bytes(Some(GALLERY_WEBP_QUALITY))?;
+    let lossless = clip.webp_bytes(None)?;
+    let webp = if lossless.len() < lossy.len() {
+        lossless
+    } else {
+        lossy
+    };
     let stride = all.len().div_ceil(GIF_MAX_FRAMES).max(1);
     let gif = Clip {
         size,
@@ -356,7 +395,11 @@ fn export_creature(
         .as_ref()
         .and_then(|o| o.get("prompts"))
         .and_then(|p| p.as_array())
-        .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     if prompts.is_empty() {
         prompts = run.prompts();
@@ -442,8 +485,15 @@ fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Resul
         frame_size: size,
         dump_steps: Vec::new(),
     };
-    let out = rollout(gpu, substrate.as_ref(), &pop.genomes, &Init::Seed(seed), &spec, &mut |_| {})
-        .map_err(|e| Error::file(&run.dir.join("population.safetensors"), e))?;
+    let out = rollout(
+        gpu,
+        substrate.as_ref(),
+        &pop.genomes,
+        &Init::Seed(seed),
+        &spec,
+        &mut |_| {},
+    )
+    .map_err(|e| Error::file(&run.dir.join("population.safetensors"), e))?;
     let grid = snap_to_grid(&pca_2d(&pop.embeddings, pop.n, pop.emb_dim));
     let dir = site.join("media").join(slug).join("atlas");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -459,7 +509,10 @@ fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Resul
     for i in order {
         let (c, r) = grid.cells[i];
         let rel = format!("media/{slug}/atlas/{i:04}.png");
-        write(&site.join(&rel), &png_bytes(size, &out.frames[i * fb..(i + 1) * fb])?)?;
+        write(
+            &site.join(&rel),
+            &png_bytes(size, &out.frames[i * fb..(i + 1) * fb])?,
+        )?;
         let _ = write!(
             html,
             r#"<img src="{}" alt="member {i}" title="member {i}" width="{size}" height="{size}" style="grid-column: {}; grid-row: {}">"#,
@@ -591,10 +644,9 @@ fn page(sections: &[RunSection], cards: &[Card]) -> String {
     }
     h.push_str("</section>\n");
     for s in sections {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            r#"<section class="run"><h2>run <span class="runname">{}</span></h2><p class="meta">{} · {} · {} generation{}{}</p>{}{}</section>
-"#,
+            r#"<section class="run"><h2>run <span class="runname">{}</span></h2><p class="meta">{} · {} · {} generation{}{}</p>{}{}</section>"#,
             escape(&s.name),
             escape(&s.substrate),
             escape(if s.objective.is_empty() { "—" } else { &s.objective }),

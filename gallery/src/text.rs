@@ -83,8 +83,14 @@ mod tests {
         assert_eq!(sanitise(&"a".repeat(200)).len(), 64);
         for s in ["x/y", "a\\b", "é名前", "\0", " - "] {
             let n = sanitise(s);
-            assert!(!n.is_empty() && !n.starts_with(['.', '-']), "{s:?} -> {n:?}");
-            assert!(n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+            assert!(
+                !n.is_empty() && !n.starts_with(['.', '-']),
+                "{s:?} -> {n:?}"
+            );
+            assert!(
+                n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            );
         }
     }
 
