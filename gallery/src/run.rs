@@ -98,13 +98,11 @@ impl Run {
                 best_so_far: f64::from(e.best_so_far),
             })
             .collect();
-        if !dir.join("creatures").is_dir() {
-            return Err(Error::NoCreatures(dir.into()));
-        }
-        let paths = store.creature_paths().map_err(|e| Error::file(dir, e))?;
-        if paths.is_empty() {
-            return Err(Error::NoCreatures(dir.into()));
-        }
+        let paths = if dir.join("creatures").is_dir() {
+            store.creature_paths().map_err(|e| Error::file(dir, e))?
+        } else {
+            Vec::new()
+        };
         let mut creatures = Vec::new();
         for path in paths {
             let creature = Creature::read(&path).map_err(|e| Error::file(&path, e))?;
@@ -137,6 +135,11 @@ impl Run {
         } else {
             None
         };
+        // Illumination runs keep a population rather than creature files: its atlas is the
+        // content. Anything else without creatures has nothing to show.
+        if creatures.is_empty() && population.is_none() {
+            return Err(Error::NoCreatures(dir.into()));
+        }
         let name = dir
             .canonicalize()
             .ok()
@@ -167,6 +170,23 @@ impl Run {
             toml::Value::String(s) => s.clone(),
             other => other.to_string(),
         })
+    }
+
+    /// The run's substrate as its config describes it (`[substrate]`: `name` and its options).
+    pub fn substrate(&self) -> Result<Box<dyn asal_substrates::Substrate>> {
+        let path = self.dir.join("config.toml");
+        let mut table = self
+            .config
+            .get("substrate")
+            .and_then(toml::Value::as_table)
+            .cloned()
+            .ok_or_else(|| Error::file(&path, "no [substrate] table"))?;
+        let name = table
+            .remove("name")
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .ok_or_else(|| Error::file(&path, "[substrate] has no `name`"))?;
+        let options = serde_json::to_value(&table).map_err(|e| Error::file(&path, e))?;
+        asal_substrates::creature::build(&name, &options).map_err(|e| Error::file(&path, e))
     }
 
     /// The config's prompts (`objective.prompts`).

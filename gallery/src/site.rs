@@ -244,7 +244,8 @@ fn build(
             name: run.name.clone(),
             substrate: run
                 .config_str("substrate.name")
-                .unwrap_or_else(|| run.creatures[0].creature.substrate.clone()),
+                .or_else(|| run.creatures.first().map(|c| c.creature.substrate.clone()))
+                .unwrap_or_default(),
             objective,
             prompts: run.prompts(),
             generations: run.log.len(),
@@ -456,11 +457,14 @@ fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Resul
     let Some(pop) = &run.population else {
         return Ok(None);
     };
-    let first = &run.creatures[0];
-    let substrate = first
-        .creature
-        .substrate()
-        .map_err(|e| Error::file(&first.path, e))?;
+    let first = run.creatures.first();
+    let substrate = match first {
+        Some(c) => c
+            .creature
+            .substrate()
+            .map_err(|e| Error::file(&c.path, e))?,
+        None => run.substrate()?,
+    };
     if pop.dim != substrate.genome().dim() || pop.n == 0 {
         tracing::warn!(
             "{}: population genomes have {} values, the substrate takes {}; no atlas",
@@ -471,13 +475,14 @@ fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Resul
         return Ok(None);
     }
     let steps = first
-        .creature
-        .steps
+        .and_then(|c| c.creature.steps)
+        .or_else(|| run.config_str("rollout.steps").and_then(|s| s.parse().ok()))
         .unwrap_or_else(|| substrate.default_steps());
     let seed = run
         .config_str("run.seed")
         .and_then(|s| s.parse().ok())
-        .unwrap_or(first.creature.seed);
+        .or_else(|| first.map(|c| c.creature.seed))
+        .unwrap_or(0);
     let size = opts.thumb_size;
     let spec = RolloutSpec {
         steps,

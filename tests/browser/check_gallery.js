@@ -3,7 +3,7 @@
 //   - no console errors, no uncaught exceptions, no failed loads;
 //   - every <img> decodes (naturalWidth > 0);
 //   - the substrate and text filters and the sort change what is shown.
-// Usage: node check_gallery.js CHROMIUM INDEX_HTML USER_DATA_DIR [SCREENSHOT_PNG]
+// Usage: node check_gallery.js CHROMIUM INDEX_HTML USER_DATA_DIR [SCREENSHOT_PNG [VIEWPORT_HEIGHT]]
 // Prints one JSON line with the findings; exits 1 on any failure.
 "use strict";
 const { spawn } = require("child_process");
@@ -11,7 +11,7 @@ const fs = require("fs");
 const path = require("path");
 const { pathToFileURL } = require("url");
 
-const [chromium, index, profile, screenshot] = process.argv.slice(2);
+const [chromium, index, profile, screenshot, height] = process.argv.slice(2);
 const browser = spawn(chromium, [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
   "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
@@ -71,7 +71,7 @@ async function main() {
   await s("Page.enable");
   await s("Runtime.enable");
   await s("Log.enable");
-  await s("Emulation.setDeviceMetricsOverride", { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false });
+  await s("Emulation.setDeviceMetricsOverride", { width: 1280, height: parseInt(height || "900", 10), deviceScaleFactor: 1, mobile: false });
   await s("Page.navigate", { url: pathToFileURL(path.resolve(index)).href });
   for (let i = 0; i < 300 && !loaded; i++) await sleep(100);
   if (!loaded) problems.push("page did not finish loading in 30 s");
