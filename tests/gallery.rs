@@ -249,3 +249,32 @@ fn bad_input_fails_clearly_and_leaves_no_site() {
     let o = asal(&["gallery", run.to_str().unwrap(), "-o", "/proc/asal-gallery"]);
     fails_with(&o, &["/proc"]);
 }
+
+#[test]
+fn illumination_run_without_creatures_exports_its_atlas() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("illum");
+    let config = "[substrate]\nname = \"gol\"\nsize = 32\n\n[rollout]\nsteps = 6\n\n[objective]\nkind = \"illumination\"\n\n[run]\nseed = 1\n";
+    let store = RunStore::open(&run, config, OpenMode::New).unwrap();
+    let genomes: Vec<f32> = (0..5).map(|i| 6152.0 + 8.0 * i as f32).collect();
+    let emb: Vec<f32> = (0..10).map(|i| (i as f32 * 0.37).sin()).collect();
+    store
+        .save_population(
+            &Population::new(genomes, 5, 1).unwrap(),
+            Some((&emb, 2)),
+            None,
+        )
+        .unwrap();
+    let site = dir.path().join("site");
+    let o = asal(&[
+        "gallery",
+        run.to_str().unwrap(),
+        "-o",
+        site.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(html.contains("class=\"atlas\""));
+    assert_eq!(html.matches("<img src=\"media/illum/atlas/").count(), 5);
+    assert!(site.join("media/illum/atlas/0004.png").is_file());
+}
