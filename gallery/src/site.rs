@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use asal_search::pipeline::{init_for, probe_init};
 use asal_substrates::Gpu;
 use asal_substrates::creature::Creature;
-use asal_substrates::substrate::{Init, RolloutSpec, Substrate, rollout};
+use asal_substrates::substrate::{RolloutSpec, Substrate, rollout};
 
 use crate::clip::{Clip, GALLERY_WEBP_QUALITY, png_bytes};
 use crate::error::{Error, Result};
@@ -287,7 +288,11 @@ fn render(
     steps: u32,
     frame_steps: &[u32],
     size: u32,
-) -> asal_substrates::Result<Vec<u8>> {
+) -> Result<Vec<u8>, String> {
+    // The search's initial-state path (seeded on the GPU, or drawn by the CPU twin where the GPU
+    // draw depends on the world index), so the clip shows the world the search scored.
+    let mode = probe_init(gpu, substrate).map_err(|e| e.to_string())?;
+    let init = init_for(substrate, mode, genome, &[seed]).map_err(|e| e.to_string())?;
     let limit = gpu
         .limits()
         .max_storage_buffer_binding_size
@@ -304,14 +309,8 @@ fn render(
             frame_size: size,
             dump_steps: Vec::new(),
         };
-        let out = rollout(
-            gpu,
-            substrate,
-            genome,
-            &Init::Seed(seed),
-            &spec,
-            &mut |_| {},
-        )?;
+        let out = rollout(gpu, substrate, genome, &init, &spec, &mut |_| {})
+            .map_err(|e| e.to_string())?;
         frames.extend_from_slice(&out.frames);
     }
     Ok(frames)
@@ -351,7 +350,7 @@ fn export_creature(
         &frame_steps,
         size,
     )
-    .map_err(fail)?;
+    .map_err(|e| Error::file(&rc.path, e))?;
     let fb = (size as usize).pow(2) * 4;
     let all: Vec<&[u8]> = frames.chunks_exact(fb).collect();
     let clip = Clip {
@@ -490,15 +489,19 @@ fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Resul
         frame_size: size,
         dump_steps: Vec::new(),
     };
+    let pop_file = run.dir.join("population.safetensors");
+    let mode = probe_init(gpu, substrate.as_ref()).map_err(|e| Error::file(&pop_file, e))?;
+    let init = init_for(substrate.as_ref(), mode, &pop.genomes, &[seed])
+        .map_err(|e| Error::file(&pop_file, e))?;
     let out = rollout(
         gpu,
         substrate.as_ref(),
         &pop.genomes,
-        &Init::Seed(seed),
+        &init,
         &spec,
         &mut |_| {},
     )
-    .map_err(|e| Error::file(&run.dir.join("population.safetensors"), e))?;
+    .map_err(|e| Error::file(&pop_file, e))?;
     let grid = snap_to_grid(&pca_2d(&pop.embeddings, pop.n, pop.emb_dim));
     let dir = site.join("media").join(slug).join("atlas");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
