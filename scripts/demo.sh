@@ -9,8 +9,18 @@ scripts/bootstrap.sh
 cargo build --release --locked --bin asal
 asal=target/release/asal
 "$asal" info
+# Judge with CLIP ViT-B/32 when it has been pulled, else with the built-in pixel model.
+config=assets/configs/demo.toml
+if "$asal" models path clip-vit-b32 >/dev/null 2>&1; then
+    mkdir -p runs
+    sed 's/^name = "pixels"$/name = "clip-vit-b32"/' "$config" > runs/demo-clip.toml
+    config=runs/demo-clip.toml
+    echo "judging with CLIP ViT-B/32"
+else
+    echo "judging with the built-in pixel model (for CLIP: asal models pull clip-vit-b32)"
+fi
 # --force: the demo always starts over (a real run would use --resume to continue).
-"$asal" search assets/configs/demo.toml --out runs/demo --force
+"$asal" search "$config" --out runs/demo --force
 echo
 echo "most open-ended rules (lower score = more novelty):"
 head -n 6 runs/demo/ranked.tsv
