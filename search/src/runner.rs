@@ -264,10 +264,13 @@ pub fn creature_for(
     let mut extra = serde_json::Map::new();
     extra.insert("rank".into(), rank.into());
     extra.insert("rollouts_per_candidate".into(), spec.rollouts.into());
+    let mut label = config.substrate.name.clone();
     if crate::pipeline::is_life_like(&config.substrate.name)
         && let Some(&code) = entry.genome.first()
         && let Ok(rule) = format!("{}", code as u32).parse::<LifeRule>()
     {
+        // A Life-like creature is its rule: name it so (cards, listings) rather than "gol".
+        label = rule.to_string();
         extra.insert("rule".into(), rule.to_string().into());
     }
     let objective = serde_json::to_value(&config.objective).map_err(|e| Error::Format {
@@ -277,10 +280,7 @@ pub fn creature_for(
     Ok(Creature {
         format: asal_substrates::creature::FORMAT.into(),
         version: asal_substrates::creature::VERSION,
-        name: Some(format!(
-            "{} #{rank} (generation {})",
-            config.substrate.name, entry.generation
-        )),
+        name: Some(format!("{label} #{rank} (generation {})", entry.generation)),
         substrate: asal_substrates::canonical_name(&config.substrate.name)?.to_string(),
         config: config.substrate.options_json()?,
         genome: Some(entry.genome.clone()),
