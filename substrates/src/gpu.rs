@@ -321,7 +321,22 @@ impl Gpu {
             let _ = tx.send(r);
         });
         self.wait(index, "reading results back")?;
-        match rx.try_recv() {
+        // The submission is done, but when several threads share the device another thread's
+        // poll may be the one invoking our map callback, a moment after our wait returned:
+        // keep polling until it arrives (bounded).
+        let deadline = std::time::Instant::now() + READBACK_TIMEOUT;
+        let mapped = loop {
+            match rx.recv_timeout(Duration::from_millis(5)) {
+                Ok(result) => break Ok(result),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                    if std::time::Instant::now() < deadline =>
+                {
+                    let _ = self.device.poll(wgpu::PollType::Poll);
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        match mapped {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 return Err(Error::Gpu {
