@@ -787,24 +787,14 @@ impl WorldBatch for GolBatch {
     }
 
     fn encode_render(&self, encoder: &mut wgpu::CommandEncoder, target: &FrameTarget, slot: u32) {
-        let bind = self
-            .gpu
-            .device
-            .create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("gol render"),
-                layout: &self.pipelines.render.get_bind_group_layout(0),
-                entries: &[
-                    entry(0, &self.uniform),
-                    entry(1, target.slot_params(slot)),
-                    entry(2, &self.grids[self.current]),
-                    entry(3, &target.buffer),
-                ],
-            });
-        let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&self.pipelines.render);
-        pass.set_bind_group(0, &bind, &[]);
-        let (x, y, z) = target.workgroups();
-        pass.dispatch_workgroups(x, y, z);
+        target.encode_render_kernel(
+            &self.gpu,
+            encoder,
+            &self.pipelines.render,
+            &self.uniform,
+            &self.grids[self.current],
+            slot,
+        );
     }
 
     fn read_states(&self, gpu: &Gpu) -> Result<Vec<State>> {

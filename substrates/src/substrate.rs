@@ -241,6 +241,42 @@ impl FrameTarget {
         gpu.read_buffer(encoder, &self.buffer, 0, self.buffer.size())
     }
 
+    /// Records a render kernel that follows the common binding convention — 0: the substrate's
+    /// uniform, 1: this slot's `FrameParams`, 2: the state, 3: the frames — with 8×8 workgroups
+    /// over the frame and worlds along z.
+    pub(crate) fn encode_render_kernel(
+        &self,
+        gpu: &Gpu,
+        encoder: &mut wgpu::CommandEncoder,
+        pipeline: &wgpu::ComputePipeline,
+        uniform: &wgpu::Buffer,
+        state: &wgpu::Buffer,
+        slot: u32,
+    ) {
+        let bind = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("render"),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                uniform.as_entire_binding(),
+                self.slot_params(slot).as_entire_binding(),
+                state.as_entire_binding(),
+                self.buffer.as_entire_binding(),
+            ]
+            .into_iter()
+            .enumerate()
+            .map(|(binding, resource)| wgpu::BindGroupEntry {
+                binding: binding as u32,
+                resource,
+            })
+            .collect::<Vec<_>>(),
+        });
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &bind, &[]);
+        let (x, y, z) = self.workgroups();
+        pass.dispatch_workgroups(x, y, z);
+    }
+
     /// Dispatch size for a render kernel with 8×8 workgroups over the frame and worlds along z.
     #[must_use]
     pub fn workgroups(&self) -> (u32, u32, u32) {
