@@ -1,0 +1,1 @@
+//! Model readouts (being written).
