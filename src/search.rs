@@ -187,7 +187,9 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         OpenMode::Resume => match store.load_checkpoint::<RunState>()? {
             Some(cp) => {
                 store.truncate_log(cp.generation)?;
-                cp.state
+                let mut state = cp.state;
+                state.restore_members(&store);
+                state
             }
             None => {
                 store.truncate_log(0)?;
@@ -296,6 +298,9 @@ fn checkpoint(
     model_id: &str,
     state: &RunState,
 ) -> Result<()> {
+    // Members first: a crash between the two leaves a file with more members than the checkpoint
+    // counts (cut back on resume), never fewer.
+    runner::write_members(store, state)?;
     store.save_checkpoint(state.generation, state)?;
     runner::write_outputs(store, config, spec, model_id, state)?;
     Ok(())

@@ -157,6 +157,12 @@ fn killed_and_resumed_equals_uninterrupted() {
             "{file} differs between the resumed and the uninterrupted run"
         );
     }
+    // Every swept rule's embedding (written before each checkpoint, cut back on resume).
+    assert_eq!(
+        std::fs::read(resumed.join("population.safetensors")).unwrap(),
+        std::fs::read(full.join("population.safetensors")).unwrap(),
+        "population.safetensors differs between the resumed and the uninterrupted run"
+    );
     let ranked = std::fs::read_to_string(full.join("ranked.tsv")).unwrap();
     assert_eq!(ranked.lines().count(), 1 + 48);
     assert!(ranked.lines().nth(1).unwrap().contains("/S"), "{ranked}");
@@ -221,6 +227,10 @@ fn killed_and_resumed_equals_uninterrupted() {
     assert_eq!(
         std::fs::read_to_string(interrupted.join("ranked.tsv")).unwrap(),
         std::fs::read_to_string(full.join("ranked.tsv")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(interrupted.join("population.safetensors")).unwrap(),
+        std::fs::read(full.join("population.safetensors")).unwrap()
     );
 
     // A creature whose genome has the wrong length is refused by replay, naming the genome.

@@ -200,8 +200,20 @@ pub enum OpenEndedness {
     Reference,
 }
 
-/// Open-endedness (historical novelty) score, lower = more novel.
+/// Open-endedness (historical novelty) score, lower = more novel: the mean of
+/// [`open_endedness_per_frame`].
 pub fn open_endedness(frames: Rows<'_>, variant: OpenEndedness) -> Result<f32> {
+    let values = open_endedness_per_frame(frames, variant)?;
+    Ok((values.iter().sum::<f64>() / values.len() as f64) as f32)
+}
+
+/// The per-frame terms that [`open_endedness`] averages: for each frame t ≥ 1 its similarity to
+/// its most similar earlier frame, max_{t'<t} ⟨z_t, z_t'⟩ (lower = more novel).
+///
+/// [`OpenEndedness::DropFirst`] returns K − 1 values, for frames 1..K−1. [`OpenEndedness::Reference`]
+/// returns K values: 0 for frame 0 and every maximum clamped at 0 from below, as the original's
+/// masked `tril(..).max(-1)`. Either way the score is the plain mean of the returned values.
+pub fn open_endedness_per_frame(frames: Rows<'_>, variant: OpenEndedness) -> Result<Vec<f64>> {
     let k = frames.rows();
     let min_frames = match variant {
         OpenEndedness::DropFirst => 2,
@@ -212,22 +224,21 @@ pub fn open_endedness(frames: Rows<'_>, variant: OpenEndedness) -> Result<f32> {
             "open-endedness needs at least {min_frames} frames, got {k}"
         )));
     }
-    let mut sum = 0.0;
+    let mut values = Vec::with_capacity(k);
+    if variant == OpenEndedness::Reference {
+        values.push(0.0);
+    }
     for t in 1..k {
         let best = (0..t)
             .map(|j| frames.dot_with(t, &frames, j))
             .fold(f64::NEG_INFINITY, f64::max);
-        sum += match variant {
+        values.push(match variant {
             OpenEndedness::DropFirst => best,
             // The strictly-lower-triangular mask leaves zeros in every row, so max ≥ 0.
             OpenEndedness::Reference => best.max(0.0),
-        };
+        });
     }
-    let count = match variant {
-        OpenEndedness::DropFirst => k - 1,
-        OpenEndedness::Reference => k,
-    };
-    Ok((sum / count as f64) as f32)
+    Ok(values)
 }
 
 /// Illumination score of a population: mean over members of the highest similarity to another
@@ -529,6 +540,31 @@ mod tests {
             1e-7,
             "anti ref",
         );
+    }
+
+    #[test]
+    fn per_frame_terms_average_to_the_score() {
+        let fx = Fx::new();
+        let z = fx.rows("z", 8);
+        let drop = open_endedness_per_frame(z, OpenEndedness::DropFirst).unwrap();
+        assert_eq!(drop.len(), 7, "frames 1..K-1");
+        let mean = drop.iter().sum::<f64>() / 7.0;
+        close(
+            mean as f32,
+            fx.value("alt_open_endedness_drop_row0"),
+            TOL,
+            "mean of terms",
+        );
+        let reference = open_endedness_per_frame(z, OpenEndedness::Reference).unwrap();
+        assert_eq!(reference.len(), 8);
+        assert_eq!(reference[0], 0.0);
+        for (r, d) in reference[1..].iter().zip(&drop) {
+            assert_eq!(*r, d.max(0.0));
+        }
+        // Frame 2 repeats frame 0 exactly: its term is 1 (nothing new).
+        let f = [1.0f32, 0.0, 0.0, 1.0, 1.0, 0.0];
+        let v = open_endedness_per_frame(Rows::new(&f, 3, 2).unwrap(), OpenEndedness::DropFirst);
+        assert_eq!(v.unwrap(), vec![0.0, 1.0]);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use asal_substrates::{Gpu, canonical_name};
 
 use crate::config::{Config, Prefilter};
 use crate::error::{Error, Result};
-use crate::objectives::{Rows, WeightedObjective};
+use crate::objectives::{OpenEndedness, Rows, WeightedObjective, open_endedness_per_frame};
 
 /// What the pipeline needs from a config, resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,6 +152,11 @@ pub struct Evaluation {
     pub dim: usize,
     /// Per candidate, hex SHA-256 of each rendered frame of rollout 0 (what the search saw).
     pub frame_hashes: Vec<Vec<String>>,
+    /// Per candidate, for objectives with an open-endedness term: the per-frame terms of
+    /// [`open_endedness_per_frame`] averaged over tracks and over the rollouts that were embedded,
+    /// with the number of those rollouts (at [`Pipeline::novelty_steps`]). `None` when the
+    /// objective has no such term or every rollout was pre-filtered.
+    pub novelty: Vec<Option<(Vec<f32>, u32)>>,
     /// Rollouts the pre-filter scored without the model.
     pub skipped: u64,
     /// Frames rendered.
@@ -244,6 +249,27 @@ impl<'a> Pipeline<'a> {
     /// The value a pre-filtered rollout scores (the objective's upper bound).
     pub fn worst(&self) -> f32 {
         self.worst
+    }
+
+    /// The objective.
+    pub fn objective(&self) -> &WeightedObjective {
+        &self.objective
+    }
+
+    /// The steps of the per-frame novelty values ([`Evaluation::novelty`]): the first track's
+    /// frame steps, without the first for the `drop_first` formula (frame 0 has no past).
+    pub fn novelty_steps(&self) -> Vec<u32> {
+        let skip = usize::from(self.objective.open_endedness == OpenEndedness::DropFirst);
+        self.spec
+            .tracks
+            .first()
+            .map(|t| {
+                t.iter()
+                    .skip(skip)
+                    .map(|&i| self.spec.frame_steps[i])
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The initial state(s) for `genomes` (rows), all as rollout with seed `seed`.
@@ -358,6 +384,7 @@ impl<'a> Pipeline<'a> {
             final_embeddings: Vec::with_capacity(n * dim),
             dim,
             frame_hashes: Vec::with_capacity(n),
+            novelty: Vec::with_capacity(n),
             skipped: results.iter().filter(|w| w.skipped).count() as u64,
             frames: (worlds * self.spec.frames_per_rollout()) as u64,
             embedded: results.iter().map(|w| w.embedded).sum(),
@@ -379,6 +406,7 @@ impl<'a> Pipeline<'a> {
             }
             eval.final_embeddings.extend(e);
             eval.frame_hashes.push(rows[0].hashes.clone());
+            eval.novelty.push(mean_novelty(rows));
         }
         eval.times.wall = start.elapsed().as_secs_f64();
         Ok(eval)
@@ -431,6 +459,7 @@ impl<'a> Pipeline<'a> {
             results.push(WorldResult {
                 score: self.worst,
                 final_embedding: Vec::new(),
+                novelty: None,
                 hashes,
                 skipped,
                 embedded: if skipped { 0 } else { f as u64 },
@@ -460,17 +489,30 @@ impl<'a> Pipeline<'a> {
             let emb = &embeddings[next * f * dim..(next + 1) * f * dim];
             next += 1;
             let mut total = 0.0f64;
+            let mut novelty: Option<Vec<f64>> = None;
             for track in &self.spec.tracks {
                 let rows: Vec<f32> = track
                     .iter()
                     .flat_map(|&i| emb[i * dim..(i + 1) * dim].iter().copied())
                     .collect();
-                let terms = self
-                    .objective
-                    .score(Rows::new(&rows, track.len(), dim)?, prompts)?;
+                let frames = Rows::new(&rows, track.len(), dim)?;
+                let terms = self.objective.score(frames, prompts)?;
                 total += f64::from(terms.total);
+                if self.objective.coef_oe != 0.0 {
+                    // The terms the score averaged, kept per frame for the creature's curve.
+                    let v = open_endedness_per_frame(frames, self.objective.open_endedness)?;
+                    match &mut novelty {
+                        Some(sum) if sum.len() == v.len() => {
+                            sum.iter_mut().zip(&v).for_each(|(a, b)| *a += b);
+                        }
+                        Some(_) => {}
+                        None => novelty = Some(v),
+                    }
+                }
             }
-            w.score = (total / self.spec.tracks.len() as f64) as f32;
+            let tracks = self.spec.tracks.len() as f64;
+            w.novelty = novelty.map(|v| v.into_iter().map(|x| x / tracks).collect());
+            w.score = (total / tracks) as f32;
             let last = self.spec.tracks[0].last().copied().unwrap_or(0);
             w.final_embedding = emb[last * dim..(last + 1) * dim].to_vec();
         }
@@ -492,9 +534,26 @@ impl<'a> Pipeline<'a> {
 struct WorldResult {
     score: f32,
     final_embedding: Vec<f32>,
+    /// Per-frame open-endedness terms averaged over tracks (embedded worlds of OE objectives).
+    novelty: Option<Vec<f64>>,
     hashes: Vec<String>,
     skipped: bool,
     embedded: u64,
+}
+
+/// A candidate's per-frame novelty: the mean over its rollouts that have one.
+fn mean_novelty(rows: &[WorldResult]) -> Option<(Vec<f32>, u32)> {
+    let curves: Vec<&Vec<f64>> = rows.iter().filter_map(|w| w.novelty.as_ref()).collect();
+    let first = curves.first()?;
+    let mut sum = vec![0.0f64; first.len()];
+    for c in &curves {
+        sum.iter_mut().zip(c.iter()).for_each(|(a, b)| *a += b);
+    }
+    let n = curves.len() as f64;
+    Some((
+        sum.iter().map(|v| (v / n) as f32).collect(),
+        curves.len() as u32,
+    ))
 }
 
 /// Lower-case hex of bytes.

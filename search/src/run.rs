@@ -6,8 +6,11 @@
 //!   log.jsonl              one LogEntry per generation
 //!   checkpoint/state.json  optimiser state + RNG (previous one kept as state.prev.json)
 //!   creatures/NAME.json    creature files (+ NAME.safetensors for genomes > 4096 values)
-//!   population.safetensors final population (illumination)
+//!   population.safetensors final population (illumination), or every evaluated member (sweeps)
 //! ```
+//!
+//! A sweep's `population.safetensors` ([`Members`]) is written before each checkpoint, so it
+//! always holds at least the members the checkpoint counts; a resumed run cuts it back to them.
 //!
 //! Files that must never be half-written (config, checkpoints, creatures, population) are written
 //! to a temporary file, fsynced, renamed over the target and the directory fsynced, so a crash or
@@ -116,6 +119,78 @@ pub struct Checkpoint<T> {
 
 /// Owned embeddings with their dimension: (row-major values, dim).
 pub type Embeddings = (Vec<f32>, usize);
+
+/// Every member a sweep evaluated, in evaluation order, as `population.safetensors` stores it:
+/// tensors `genomes` [n, dim], `embeddings` [n, emb_dim] (the unit mean over rollouts of the
+/// last scored frame's embedding; all zeros for a member whose every rollout was pre-filtered),
+/// `fitness` [n] and `generation` [n] (as f32, exact below 2^24). An illumination population has
+/// only the first two (the gallery reads both kinds with [`RunStore::load_members`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Members {
+    /// Genomes, row-major.
+    pub genomes: Vec<f32>,
+    /// Genome length.
+    pub dim: usize,
+    /// Embeddings, row-major (empty when the file has none).
+    pub embeddings: Vec<f32>,
+    /// Embedding length (0 when there are none).
+    pub emb_dim: usize,
+    /// Fitness per member (empty when not stored).
+    pub fitness: Vec<f32>,
+    /// Generation each member was evaluated in (empty when not stored).
+    pub generation: Vec<f32>,
+}
+
+impl Members {
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.genomes.len().checked_div(self.dim).unwrap_or(0)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends one generation's members: `genomes` (n × `dim`), their `embeddings`
+    /// (n × `emb_dim`) and fitness.
+    pub fn push(
+        &mut self,
+        genomes: &[f32],
+        dim: usize,
+        embeddings: &[f32],
+        emb_dim: usize,
+        fitness: &[f32],
+        generation: u64,
+    ) -> Result<()> {
+        let n = fitness.len();
+        if genomes.len() != n * dim || embeddings.len() != n * emb_dim {
+            return Err(Error::shape("sweep members", n * dim, genomes.len()));
+        }
+        if !self.is_empty() && (dim != self.dim || emb_dim != self.emb_dim) {
+            return Err(Error::Invalid(format!(
+                "sweep members: genome/embedding dims {dim}/{emb_dim}, earlier {}/{}",
+                self.dim, self.emb_dim
+            )));
+        }
+        self.dim = dim;
+        self.emb_dim = emb_dim;
+        self.genomes.extend_from_slice(genomes);
+        self.embeddings.extend_from_slice(embeddings);
+        self.fitness.extend_from_slice(fitness);
+        self.generation
+            .extend(std::iter::repeat_n(generation as f32, n));
+        Ok(())
+    }
+
+    /// Keeps the first `n` members.
+    pub fn truncate(&mut self, n: usize) {
+        self.genomes.truncate(n * self.dim);
+        self.embeddings.truncate(n * self.emb_dim);
+        self.fitness.truncate(n);
+        self.generation.truncate(n);
+    }
+}
 
 /// A run directory.
 #[derive(Debug, Clone)]
@@ -365,6 +440,102 @@ impl RunStore {
         }
         let bytes = safetensors_bytes(&tensors, &path)?;
         write_atomic(&path, &bytes)
+    }
+
+    /// Write a sweep's members as `population.safetensors` (see [`Members`]).
+    pub fn save_members(&self, members: &Members) -> Result<()> {
+        let path = self.dir.join(POPULATION_FILE);
+        let n = members.len();
+        let consistent = members.embeddings.len() == n * members.emb_dim
+            && members.fitness.len() == n
+            && members.generation.len() == n;
+        if !consistent || members.emb_dim == 0 {
+            return Err(Error::Format {
+                path,
+                message: format!(
+                    "{n} members need {n} × {} embeddings, {n} fitness and {n} generation values",
+                    members.emb_dim
+                ),
+            });
+        }
+        let tensors = vec![
+            (
+                "genomes".to_string(),
+                vec![n, members.dim],
+                members.genomes.as_slice(),
+            ),
+            (
+                "embeddings".to_string(),
+                vec![n, members.emb_dim],
+                members.embeddings.as_slice(),
+            ),
+            ("fitness".to_string(), vec![n], members.fitness.as_slice()),
+            (
+                "generation".to_string(),
+                vec![n],
+                members.generation.as_slice(),
+            ),
+        ];
+        let bytes = safetensors_bytes(&tensors, &path)?;
+        write_atomic(&path, &bytes)
+    }
+
+    /// Read `population.safetensors` with whatever it holds (illumination: genomes and
+    /// embeddings; sweeps: also fitness and generation), or `None` when the run has none.
+    /// A tensor of the wrong shape is an error naming it.
+    pub fn load_members(&self) -> Result<Option<Members>> {
+        let path = self.dir.join(POPULATION_FILE);
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| Error::Format {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let (genomes, shape) = read_f32(&st, "genomes", &path)?;
+        let [n, dim] = shape[..] else {
+            return Err(Error::Format {
+                path,
+                message: format!("genomes must be 2-D, got shape {shape:?}"),
+            });
+        };
+        let names: Vec<String> = st.names().into_iter().map(str::to_owned).collect();
+        let has = |name: &str| names.iter().any(|x| x == name);
+        let bad = |name: &str, shape: &[usize]| Error::Format {
+            path: path.clone(),
+            message: format!("tensor {name} has shape {shape:?}; {n} members were expected"),
+        };
+        let (embeddings, emb_dim) = if has("embeddings") {
+            let (e, s) = read_f32(&st, "embeddings", &path)?;
+            match s[..] {
+                [rows, d] if rows == n => (e, d),
+                _ => return Err(bad("embeddings", &s)),
+            }
+        } else {
+            (Vec::new(), 0)
+        };
+        let column = |name: &str| -> Result<Vec<f32>> {
+            if !has(name) {
+                return Ok(Vec::new());
+            }
+            let (v, s) = read_f32(&st, name, &path)?;
+            if s[..] != [n] {
+                return Err(bad(name, &s));
+            }
+            Ok(v)
+        };
+        let fitness = column("fitness")?;
+        let generation = column("generation")?;
+        Ok(Some(Members {
+            genomes,
+            dim,
+            embeddings,
+            emb_dim,
+            fitness,
+            generation,
+        }))
     }
 
     /// Read `population.safetensors`: genomes, and embeddings (with their dim) if present.
@@ -620,6 +791,40 @@ mod tests {
         assert_eq!(Creature::read(&p).unwrap(), c);
         assert_eq!(store.creature_paths().unwrap(), vec![p]);
         assert!(store.save_creature("../escape", &c).is_err());
+    }
+
+    #[test]
+    fn members_round_trip_and_truncate() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = RunStore::open(tmp.path().join("r"), "", OpenMode::New).unwrap();
+        assert_eq!(store.load_members().unwrap(), None);
+        let mut m = Members::default();
+        m.push(&[1.0, 2.0], 1, &[0.6, 0.8, 1.0, 0.0], 2, &[-0.5, -0.25], 0)
+            .unwrap();
+        m.push(&[3.0], 1, &[0.0, 0.0], 2, &[1.0], 1).unwrap();
+        assert!(m.push(&[3.0], 1, &[0.0; 3], 3, &[1.0], 2).is_err());
+        assert_eq!(m.len(), 3);
+        store.save_members(&m).unwrap();
+        let back = store.load_members().unwrap().unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.generation, vec![0.0, 0.0, 1.0]);
+        // The illumination reader sees the same genomes and embeddings.
+        let (pop, emb) = store.load_population().unwrap();
+        assert_eq!((pop.n, pop.dim), (3, 1));
+        assert_eq!(emb, Some((m.embeddings.clone(), 2)));
+        let mut cut = back.clone();
+        cut.truncate(2);
+        assert_eq!(cut.len(), 2);
+        assert_eq!(cut.embeddings, vec![0.6, 0.8, 1.0, 0.0]);
+        assert_eq!(cut.fitness, vec![-0.5, -0.25]);
+        // An illumination population loads with no fitness or generation.
+        let pop = Population::new(vec![5.0, 6.0], 2, 1).unwrap();
+        store
+            .save_population(&pop, Some((&[1.0, 0.0, 0.0, 1.0], 2)), None)
+            .unwrap();
+        let ill = store.load_members().unwrap().unwrap();
+        assert_eq!((ill.len(), ill.emb_dim), (2, 2));
+        assert!(ill.fitness.is_empty() && ill.generation.is_empty());
     }
 
     #[test]

@@ -11,14 +11,15 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use asal_substrates::creature::{Creature, CreatureFrames};
+use asal_substrates::creature::{Creature, CreatureFrames, NoveltyCurve};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ObjectiveKind, OptimiserKind};
 use crate::error::{Error, Result};
+use crate::objectives::OpenEndedness;
 use crate::optim::{AnyOptimiser, IlluminationGa, LifeRule, Optimiser};
 use crate::pipeline::{Evaluation, Pipeline, PipelineSpec};
-use crate::run::{LogEntry, RunStore};
+use crate::run::{LogEntry, Members, RunStore};
 
 /// The optimiser of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +50,9 @@ pub struct HallEntry {
     pub seed: u64,
     /// Hex SHA-256 of the frames of its rollout 0.
     pub frame_sha256: Vec<String>,
+    /// Per-frame novelty of its evaluation (objectives with an open-endedness term).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub novelty: Option<NoveltyCurve>,
 }
 
 /// Work done so far (for the benchmark summary; not part of any decision).
@@ -77,6 +81,11 @@ pub struct RunState {
     pub hall: Vec<HallEntry>,
     /// Counters.
     pub totals: Totals,
+    /// Sweeps: every member evaluated so far (stored as `population.safetensors`, not in the
+    /// checkpoint, which would grow by a full embedding per rule; see [`RunState::restore_members`]).
+    /// `None` for other optimisers, and for a resumed sweep whose stored members are missing.
+    #[serde(skip)]
+    pub members: Option<Members>,
 }
 
 impl RunState {
@@ -91,12 +100,63 @@ impl RunState {
                 optimiser: Box::new(config.build_optimiser(dim)?),
             }
         };
+        let members = is_sweep(&engine).then(Members::default);
         Ok(Self {
             engine,
             generation: 0,
             hall: Vec::new(),
             totals: Totals::default(),
+            members,
         })
+    }
+
+    /// After loading a checkpoint: a sweep takes back the members `population.safetensors` holds,
+    /// cut to the ones the checkpoint counts (the file is written before each checkpoint, so it
+    /// may hold a few more). Without them (a run dir from before members were stored, or a
+    /// damaged file) the run goes on without recording members, and says so.
+    pub fn restore_members(&mut self, store: &RunStore) {
+        let Some(count) = self.sweep_evaluated() else {
+            self.members = None;
+            return;
+        };
+        if count == 0 {
+            self.members = Some(Members::default());
+            return;
+        }
+        self.members = match store.load_members() {
+            Ok(Some(mut m))
+                if m.len() >= count
+                    && m.emb_dim > 0
+                    && m.fitness.len() == m.len()
+                    && m.generation.len() == m.len() =>
+            {
+                m.truncate(count);
+                Some(m)
+            }
+            found => {
+                let why = match found {
+                    Ok(Some(m)) => format!("it holds {} of the {count} evaluated", m.len()),
+                    Ok(None) => "it is missing".to_string(),
+                    Err(e) => e.to_string(),
+                };
+                tracing::warn!(
+                    "{}: the sweep's members cannot be restored from population.safetensors                      ({why}); the run goes on without storing them, so its gallery has no atlas",
+                    store.dir().display()
+                );
+                None
+            }
+        };
+    }
+
+    /// Rules a sweep has evaluated (`None` for other optimisers).
+    fn sweep_evaluated(&self) -> Option<usize> {
+        match &self.engine {
+            Engine::Fitness { optimiser } => match optimiser.as_ref() {
+                AnyOptimiser::Sweep(s) => Some(s.progress().0),
+                _ => None,
+            },
+            Engine::Illumination { .. } => None,
+        }
     }
 
     /// Whether the run has nothing left to do.
@@ -154,10 +214,20 @@ impl RunState {
                 &pop.genomes,
                 pop.dim,
                 &eval,
-                pipeline.spec(),
+                pipeline,
                 generation,
                 keep_best,
             );
+        }
+        if let Some(m) = &mut self.members {
+            m.push(
+                &pop.genomes,
+                pop.dim,
+                &eval.final_embeddings,
+                eval.dim,
+                &eval.fitness,
+                generation,
+            )?;
         }
         self.generation += 1;
         let rollouts = pop.n as u64 * u64::from(pipeline.spec().rollouts);
@@ -199,10 +269,28 @@ impl RunState {
         genomes: &[f32],
         dim: usize,
         eval: &Evaluation,
-        spec: &PipelineSpec,
+        pipeline: &Pipeline<'_>,
         generation: u64,
         keep: usize,
     ) {
+        let spec = pipeline.spec();
+        let novelty_steps = pipeline.novelty_steps();
+        let formula = match pipeline.objective().open_endedness {
+            OpenEndedness::DropFirst => "drop_first",
+            OpenEndedness::Reference => "reference",
+        };
+        let novelty = |i: usize| {
+            eval.novelty
+                .get(i)
+                .cloned()
+                .flatten()
+                .map(|(similarity, rollouts)| NoveltyCurve {
+                    steps: novelty_steps.clone(),
+                    similarity,
+                    formula: formula.to_string(),
+                    rollouts,
+                })
+        };
         for (i, &f) in eval.fitness.iter().enumerate() {
             if !f.is_finite() {
                 continue;
@@ -215,6 +303,7 @@ impl RunState {
                     existing.generation = generation;
                     existing.seed = spec.rollout_seed(generation, 0);
                     existing.frame_sha256 = eval.frame_hashes[i].clone();
+                    existing.novelty = novelty(i);
                 }
                 continue;
             }
@@ -224,6 +313,7 @@ impl RunState {
                 generation,
                 seed: spec.rollout_seed(generation, 0),
                 frame_sha256: eval.frame_hashes[i].clone(),
+                novelty: novelty(i),
             });
         }
         // Stable sort: ties keep the earlier candidate, as the optimisers' own best does.
@@ -298,12 +388,26 @@ pub fn creature_for(
         model: Some(model.to_string()),
         generation: Some(entry.generation),
         engine_version: Some(crate::run::ENGINE_VERSION.to_string()),
+        novelty: entry.novelty.clone(),
         extra,
     })
 }
 
+fn is_sweep(engine: &Engine) -> bool {
+    matches!(engine, Engine::Fitness { optimiser } if matches!(optimiser.as_ref(), AnyOptimiser::Sweep(_)))
+}
+
+/// Writes a sweep's members as `population.safetensors`. Call it before saving the checkpoint,
+/// so the file never holds fewer members than a checkpoint counts.
+pub fn write_members(store: &RunStore, state: &RunState) -> Result<()> {
+    match &state.members {
+        Some(m) if !m.is_empty() => store.save_members(m),
+        _ => Ok(()),
+    }
+}
+
 /// Writes the hall of fame as `creatures/best-NNN.json` (rank order) and, for sweeps,
-/// `ranked.tsv`; for the GA, `population.safetensors`.
+/// `ranked.tsv` (their members: [`write_members`]); for the GA, `population.safetensors`.
 pub fn write_outputs(
     store: &RunStore,
     config: &Config,

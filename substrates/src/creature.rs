@@ -69,6 +69,10 @@ pub struct Creature {
     /// Version of the engine that wrote the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<String>,
+    /// Per-frame novelty over the scored rollout, for creatures found by an open-endedness
+    /// objective (absent in files written before it was recorded, and for other objectives).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub novelty: Option<NoveltyCurve>,
     /// Anything else (provenance, source, code) is kept as is.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -104,6 +108,26 @@ pub struct CreatureFrames {
     /// Hex SHA-256 of each frame's RGBA8 bytes, one per step (empty when not recorded).
     #[serde(default)]
     pub sha256: Vec<String>,
+}
+
+/// The per-frame terms of the open-endedness objective over a creature's rollout: how similar
+/// each scored frame is to its most similar earlier frame. The creature's open-endedness score is
+/// the plain mean of `similarity` (see `asal_search::objectives::open_endedness_per_frame`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoveltyCurve {
+    /// The step of each value: the scored frame steps (of the first track when both parities are
+    /// scored; each value then averages the frame at the step and its parity partner, the next
+    /// step or, for the last state, the one before).
+    /// The `drop_first` formula has no value for the first scored frame, which has no past.
+    pub steps: Vec<u32>,
+    /// max over earlier frames t' of ⟨z_t, z_t'⟩ for each frame t (unit embeddings; lower = more
+    /// novel), averaged over the rollouts that were embedded and over the tracks.
+    pub similarity: Vec<f32>,
+    /// The open-endedness formula: `drop_first` or `reference` (frame 0 counts as 0 and values
+    /// are clamped at 0).
+    pub formula: String,
+    /// Rollouts averaged (pre-filtered rollouts have no embeddings and are left out).
+    pub rollouts: u32,
 }
 
 impl Creature {
@@ -323,6 +347,28 @@ mod tests {
             Some(INLINE_GENOME_MAX + 1)
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn novelty_is_optional_and_round_trips() {
+        let old: Creature = serde_json::from_value(serde_json::json!({
+            "format": FORMAT, "version": VERSION, "substrate": "gol", "genome": [6152.0]
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(old.novelty, None);
+        let text = serde_json::to_string(&old).unwrap_or_default();
+        assert!(!text.contains("novelty"), "absent stays absent: {text}");
+        let mut new = old.clone();
+        new.novelty = Some(NoveltyCurve {
+            steps: vec![4, 8, 12],
+            similarity: vec![0.5, 0.75, 0.25],
+            formula: "drop_first".into(),
+            rollouts: 2,
+        });
+        let text = serde_json::to_string(&new).unwrap_or_default();
+        let back: Creature = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, new);
+        assert!(back.extra.is_empty(), "novelty is a field, not an extra");
     }
 
     #[test]
