@@ -26,6 +26,9 @@ pub(crate) struct Args {
     /// Clip side in pixels (default: the frame size the search scored, else 224).
     #[arg(long)]
     size: Option<u32>,
+    /// At most this many atlas thumbnails per run (a sweep shows its best members).
+    #[arg(long, default_value_t = 1024)]
+    atlas_max: usize,
 }
 
 /// Runs `asal gallery`.
@@ -35,6 +38,7 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         max_frames: args.frames,
         size: args.size,
         force: args.force,
+        atlas_max: args.atlas_max,
         ..Default::default()
     };
     // Refuse before starting the GPU, so the common mistake costs nothing.
@@ -56,5 +60,8 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         if summary.atlases == 1 { "" } else { "es" },
         args.out.join("index.html").display()
     );
+    for note in &summary.notes {
+        println!("note: {note}");
+    }
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! End-to-end tests of `asal gallery`: a tiny run directory (written with the run store and
-//! creature APIs) becomes a site that opens in headless Chromium without errors; bad input fails
-//! with a clear message and leaves no partial site.
+//! creature APIs) and a real tiny open-endedness sweep (`asal search`) become a site that opens in
+//! headless Chromium without errors, with an atlas for the sweep and novelty plots on its cards;
+//! a sweep from before members were stored still exports, saying why it has no atlas; bad input
+//! fails with a clear message and leaves no partial site.
 
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any error")]
 
@@ -73,7 +75,8 @@ seed = 3
             "format": "asal-creature", "version": 1, "name": format!("life <{i}> \"rule\""),
             "substrate": "gol", "config": {"size": 32}, "genome": [rule], "seed": i, "steps": 12,
             "score": score, "objective": {"kind": "open_endedness"}, "model": "pixels",
-            "generation": 3, "novelty": [0.1, 0.4, 0.3, 0.6],
+            "generation": 3,
+            "novelty": {"steps": [5, 8, 11], "similarity": [0.4, 0.3, 0.6], "formula": "drop_first", "rollouts": 1},
             "frames": {"steps": [2, 5, 8, 11], "size": 32, "sha256": []}
         }));
         store.save_creature(&format!("best-{i:03}"), &c).unwrap();
@@ -97,6 +100,51 @@ seed = 3
     run
 }
 
+/// A real open-endedness sweep of 8 Life-like rules (one dies at once, so it is never embedded)
+/// on 32² soups with the pixel model, keeping the best 3 as creatures.
+fn searched_sweep(dir: &Path) -> PathBuf {
+    let config = dir.join("sweep.toml");
+    std::fs::write(
+        &config,
+        r#"[substrate]
+name = "gol"
+size = 32
+
+[rollout]
+steps = 16
+frames = 4
+frame_size = 32
+
+[model]
+name = "pixels"
+
+[objective]
+kind = "open_endedness"
+
+[optimiser]
+kind = "sweep"
+popsize = 4
+rule_list = ["B3/S23", "B36/S23", "B/S", "B1357/S1357", "B3/S012345678", "B2/S", "B34/S34", "B368/S245"]
+
+[run]
+seed = 5
+keep_best = 3
+"#,
+    )
+    .unwrap();
+    let run = dir.join("sweep");
+    let o = asal(&[
+        "search",
+        config.to_str().unwrap(),
+        "--out",
+        run.to_str().unwrap(),
+        "--clips",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    run
+}
+
 fn chromium() -> Option<PathBuf> {
     [
         "/usr/bin/chromium",
@@ -112,11 +160,13 @@ fn chromium() -> Option<PathBuf> {
 fn gallery_builds_is_deterministic_and_opens_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let run = tiny_run(dir.path());
+    let sweep = searched_sweep(dir.path());
     let site = dir.path().join("site");
     let args = |out: &Path| -> Vec<String> {
         [
             "gallery",
             run.to_str().unwrap(),
+            sweep.to_str().unwrap(),
             "-o",
             out.to_str().unwrap(),
             "--frames",
@@ -136,11 +186,33 @@ fn gallery_builds_is_deterministic_and_opens_in_chromium() {
         assert!(site.join(f).is_file(), "{f}");
     }
     let html = std::fs::read_to_string(site.join("index.html")).unwrap();
-    assert_eq!(html.matches("<article class=\"card\"").count(), 4);
+    assert_eq!(html.matches("<article class=\"card\"").count(), 4 + 3);
     assert!(html.contains("&lt;b&gt;bold&lt;/b&gt; &quot;glider&quot; &amp; friends"));
     assert!(!html.contains("<b>bold"), "user text must be escaped");
-    assert!(html.contains("class=\"atlas\""), "population → atlas");
-    assert!(html.contains("<polyline"), "fitness / novelty plots");
+    assert_eq!(
+        html.matches("class=\"atlas\"").count(),
+        2,
+        "the population and the sweep each get an atlas"
+    );
+    // The sweep's atlas: its 7 embedded rules (B/S dies at once and is said to be left out),
+    // named by rule, loaded lazily.
+    let sweep_thumbs: Vec<&str> = html
+        .split("<img src=\"media/sweep/atlas/")
+        .skip(1)
+        .map(|t| &t[..t.find('>').unwrap()])
+        .collect();
+    assert_eq!(sweep_thumbs.len(), 7, "{html}");
+    assert!(sweep_thumbs.iter().all(|t| t.contains("loading=\"lazy\"")));
+    assert!(
+        sweep_thumbs
+            .iter()
+            .any(|t| t.contains("title=\"B3/S23 · score"))
+    );
+    assert!(html.contains("the 7 rules the sweep evaluated"));
+    assert!(html.contains("1 pre-filtered as dead or saturated"));
+    // Novelty plots: 3 hand-made Life creatures and the sweep's 3 best; not on the Lenia target.
+    assert_eq!(html.matches("<figure class=\"novelty\">").count(), 3 + 3);
+    assert!(html.contains("lower = more novel"));
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "no network resources"
@@ -161,6 +233,7 @@ fn gallery_builds_is_deterministic_and_opens_in_chromium() {
         "media/tiny-run/best-001.webp",
         "media/tiny-run/orbium.webp",
         "media/tiny-run/orbium.gif",
+        "media/sweep/best-000.webp",
     ] {
         assert_eq!(
             std::fs::read(site.join(rel)).unwrap(),
@@ -190,7 +263,46 @@ fn gallery_builds_is_deterministic_and_opens_in_chromium() {
         stderr(&o)
     );
     assert!(report.contains("\"ok\":true"), "{report}");
+    let report: serde_json::Value = serde_json::from_str(report.trim()).unwrap();
+    assert_eq!(report["atlases"], 2, "{report}");
+    assert_eq!(report["atlasImages"], 9 + 7, "{report}");
+    assert_eq!(report["atlasLazy"], true, "{report}");
+    assert_eq!(report["noveltyCards"], 6, "{report}");
     assert!(std::fs::metadata(&shot).unwrap().len() > 1000);
+
+    // A sweep written before members were stored: no population.safetensors. It still exports,
+    // and both the page and the command say why there is no atlas.
+    let old = dir.path().join("old-sweep");
+    std::fs::create_dir_all(old.join("creatures")).unwrap();
+    for f in ["config.toml", "log.jsonl", "ranked.tsv"] {
+        std::fs::copy(sweep.join(f), old.join(f)).unwrap();
+    }
+    for e in std::fs::read_dir(sweep.join("creatures")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, old.join("creatures").join(p.file_name().unwrap())).unwrap();
+    }
+    let old_site = dir.path().join("old-site");
+    let o = asal(&[
+        "gallery",
+        old.to_str().unwrap(),
+        "-o",
+        old_site.to_str().unwrap(),
+        "--frames",
+        "3",
+        "--size",
+        "32",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("0 atlases"), "{stdout}");
+    assert!(
+        stdout.contains("note: old-sweep: no atlas") && stdout.contains("run the search again"),
+        "{stdout}"
+    );
+    let html = std::fs::read_to_string(old_site.join("index.html")).unwrap();
+    assert!(!html.contains("class=\"atlas\""));
+    assert!(html.contains("<p class=\"note\">no atlas: this sweep was run by an asal"));
+    assert_eq!(html.matches("<article class=\"card\"").count(), 3);
 }
 
 #[test]
@@ -276,5 +388,5 @@ fn illumination_run_without_creatures_exports_its_atlas() {
     let html = std::fs::read_to_string(site.join("index.html")).unwrap();
     assert!(html.contains("class=\"atlas\""));
     assert_eq!(html.matches("<img src=\"media/illum/atlas/").count(), 5);
-    assert!(site.join("media/illum/atlas/0004.png").is_file());
+    assert!(site.join("media/illum/atlas/000004.png").is_file());
 }

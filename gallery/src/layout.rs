@@ -1,4 +1,5 @@
-//! Atlas layout: embeddings projected to 2-D with PCA, then snapped to a grid of cells.
+//! Atlas layout: which members an atlas shows, their embeddings projected to 2-D with PCA, then
+//! snapped to a grid of cells.
 
 use nalgebra::{DMatrix, SymmetricEigen};
 
@@ -63,6 +64,78 @@ fn fix_sign(v: &nalgebra::DVector<f64>) -> nalgebra::DVector<f64> {
         .copied()
         .fold(0.0f64, |a, b| if b.abs() > a.abs() { b } else { a });
     if big < 0.0 { -v } else { v.clone() }
+}
+
+/// The members an atlas shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selection {
+    /// Indices of the members shown, ascending.
+    pub shown: Vec<usize>,
+    /// Members without an embedding (all zeros: every rollout was pre-filtered as dead or
+    /// saturated, so the model never saw them).
+    pub unembedded: usize,
+    /// Embedded members left out to keep the atlas at most `max` thumbnails.
+    pub left_out: usize,
+}
+
+/// Chooses the atlas members among `n` with `embeddings` (`n × emb_dim`): those with an
+/// embedding, at most `max` of them: the best (lowest) `fitness` when given (ties by index), else
+/// evenly spaced over the members.
+#[must_use]
+pub fn select_members(
+    embeddings: &[f32],
+    emb_dim: usize,
+    fitness: &[f32],
+    max: usize,
+) -> Selection {
+    let n = embeddings.len().checked_div(emb_dim).unwrap_or(0);
+    let embedded: Vec<usize> = (0..n)
+        .filter(|&i| {
+            embeddings[i * emb_dim..(i + 1) * emb_dim]
+                .iter()
+                .any(|&v| v != 0.0 && v.is_finite())
+        })
+        .collect();
+    let unembedded = n - embedded.len();
+    let keep = max.min(embedded.len());
+    let mut shown: Vec<usize> = if keep == embedded.len() {
+        embedded.clone()
+    } else if fitness.len() == n {
+        let mut by_fitness = embedded.clone();
+        by_fitness.sort_by(|&a, &b| {
+            let key = |i: usize| {
+                if fitness[i].is_nan() {
+                    f32::INFINITY
+                } else {
+                    fitness[i]
+                }
+            };
+            key(a).total_cmp(&key(b)).then(a.cmp(&b))
+        });
+        by_fitness.truncate(keep);
+        by_fitness
+    } else {
+        (0..keep)
+            .map(|j| embedded[j * embedded.len() / keep])
+            .collect()
+    };
+    shown.sort_unstable();
+    Selection {
+        left_out: embedded.len() - shown.len(),
+        shown,
+        unembedded,
+    }
+}
+
+/// The grid of the `shown` rows of `embeddings` (`emb_dim` values each): PCA to 2-D, snapped.
+/// `cells[j]` is the cell of `shown[j]`.
+#[must_use]
+pub fn atlas_grid(embeddings: &[f32], emb_dim: usize, shown: &[usize]) -> Grid {
+    let rows: Vec<f32> = shown
+        .iter()
+        .flat_map(|&i| embeddings[i * emb_dim..(i + 1) * emb_dim].iter().copied())
+        .collect();
+    snap_to_grid(&pca_2d(&rows, shown.len(), emb_dim))
 }
 
 /// Grid placement of an atlas: `cells[i]` is point i's (column, row).
@@ -181,6 +254,70 @@ mod tests {
         assert_eq!((g.cols, g.rows, g.cells.clone()), (1, 1, vec![(0, 0)]));
         let same = snap_to_grid(&[[1.0, 1.0]; 5]);
         assert_eq!(same.cells.len(), 5);
+    }
+
+    /// A sweep's members: unit embeddings in two tight clusters, two members pre-filtered (zero
+    /// embeddings), fitness increasing with the index.
+    fn sweep_members() -> (Vec<f32>, Vec<f32>) {
+        let mut emb = Vec::new();
+        for i in 0..12usize {
+            let v: [f32; 3] = match i {
+                3 | 8 => [0.0; 3],
+                _ if i % 2 == 0 => [1.0, 0.02 * i as f32, 0.0],
+                _ => [0.0, 0.02 * i as f32, 1.0],
+            };
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
+            emb.extend(v.iter().map(|x| if norm > 1e-6 { x / norm } else { 0.0 }));
+        }
+        let fitness = (0..12).map(|i| i as f32 * 0.1 - 1.0).collect();
+        (emb, fitness)
+    }
+
+    #[test]
+    fn sweep_atlas_leaves_out_unembedded_members_and_keeps_the_best() {
+        let (emb, fitness) = sweep_members();
+        let all = select_members(&emb, 3, &fitness, 100);
+        assert_eq!(all.unembedded, 2);
+        assert_eq!(all.left_out, 0);
+        assert_eq!(all.shown, vec![0, 1, 2, 4, 5, 6, 7, 9, 10, 11]);
+        // Capped at 4: the four lowest fitness values among the embedded members.
+        let best = select_members(&emb, 3, &fitness, 4);
+        assert_eq!(best.shown, vec![0, 1, 2, 4]);
+        assert_eq!((best.unembedded, best.left_out), (2, 6));
+        // A NaN fitness ranks last, not first.
+        let mut nan = fitness.clone();
+        nan[0] = f32::NAN;
+        assert_eq!(select_members(&emb, 3, &nan, 4).shown, vec![1, 2, 4, 5]);
+        // Without fitness (an illumination population): evenly spaced, deterministic.
+        let spread = select_members(&emb, 3, &[], 5);
+        assert_eq!(spread.shown, vec![0, 2, 5, 7, 10]);
+    }
+
+    #[test]
+    fn sweep_atlas_grid_separates_clusters() {
+        let (emb, fitness) = sweep_members();
+        let sel = select_members(&emb, 3, &fitness, 100);
+        let g = atlas_grid(&emb, 3, &sel.shown);
+        assert_eq!((g.cols, g.rows), (4, 3));
+        assert_eq!(g.cells.len(), sel.shown.len());
+        let distinct: std::collections::BTreeSet<_> = g.cells.iter().collect();
+        assert_eq!(distinct.len(), g.cells.len(), "one member per cell");
+        // The first principal axis splits even members from odd ones: every even member lies on
+        // one side of every odd member along the columns.
+        let cols = |parity: usize| -> Vec<usize> {
+            sel.shown
+                .iter()
+                .zip(&g.cells)
+                .filter(|(i, _)| *i % 2 == parity)
+                .map(|(_, c)| c.0)
+                .collect()
+        };
+        let (even, odd) = (cols(0), cols(1));
+        let (emax, emin) = (even.iter().max(), even.iter().min());
+        let (omax, omin) = (odd.iter().max(), odd.iter().min());
+        assert!(emax < omin || omax < emin, "even {even:?} odd {odd:?}");
+        // Same input, same layout.
+        assert_eq!(atlas_grid(&emb, 3, &sel.shown), g);
     }
 
     #[test]

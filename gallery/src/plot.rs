@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use asal_substrates::creature::NoveltyCurve;
+
 use crate::text::escape;
 
 /// One named line of a plot.
@@ -102,6 +104,47 @@ pub fn line_plot(
     Some(svg)
 }
 
+/// What a novelty plot shows, for its title and caption.
+pub const NOVELTY_CAPTION: &str = "similarity of each scored frame to its most similar earlier frame (lower = more novel); \
+     dashed: their mean, the open-endedness score";
+
+/// A creature's novelty over its rollout: the per-frame terms of the open-endedness objective
+/// (`similarity` against `steps`) and, dashed, their mean (the open-endedness score the search
+/// minimised). `None` when the curve has no finite value or its lengths disagree.
+#[must_use]
+pub fn novelty_plot(curve: &NoveltyCurve, w: u32, h: u32) -> Option<String> {
+    if curve.steps.len() != curve.similarity.len() {
+        return None;
+    }
+    let points: Vec<(f64, f64)> = curve
+        .steps
+        .iter()
+        .zip(&curve.similarity)
+        .map(|(&s, &v)| (f64::from(s), f64::from(v)))
+        .filter(|(_, v)| v.is_finite())
+        .collect();
+    let (first, last) = (points.first()?.0, points.last()?.0);
+    let mean = points.iter().map(|p| p.1).sum::<f64>() / points.len() as f64;
+    line_plot(
+        &format!("novelty over the rollout: {NOVELTY_CAPTION}"),
+        "step",
+        &[
+            Series {
+                label: "similarity",
+                class: "best",
+                points,
+            },
+            Series {
+                label: "mean",
+                class: "mean",
+                points: vec![(first, mean), (last, mean)],
+            },
+        ],
+        w,
+        h,
+    )
+}
+
 fn format_num(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e6 {
         format!("{v:.0}")
@@ -137,6 +180,71 @@ mod tests {
         assert_eq!(svg.matches("<polyline").count(), 1);
         assert!(!svg.contains("NaN"));
         assert!(line_plot("t", "x", &s[1..], 300, 120).is_none());
+    }
+
+    fn curve(steps: Vec<u32>, similarity: Vec<f32>) -> NoveltyCurve {
+        NoveltyCurve {
+            steps,
+            similarity,
+            formula: "drop_first".into(),
+            rollouts: 2,
+        }
+    }
+
+    /// The polyline points of an SVG, in order.
+    fn polylines(svg: &str) -> Vec<Vec<(f64, f64)>> {
+        svg.split("<polyline")
+            .skip(1)
+            .map(|p| {
+                let pts = p.split("points=\"").nth(1).unwrap_or("");
+                let pts = &pts[..pts.find('"').unwrap_or(0)];
+                pts.split(' ')
+                    .filter_map(|xy| {
+                        let (x, y) = xy.split_once(',')?;
+                        Some((x.parse().ok()?, y.parse().ok()?))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn novelty_plot_draws_each_frame_and_the_mean() {
+        let c = curve(vec![32, 64, 96, 128], vec![0.9, 0.5, 0.7, 0.3]);
+        let svg = novelty_plot(&c, 260, 90).unwrap_or_default();
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        let lines = polylines(&svg);
+        assert_eq!(lines.len(), 2, "{svg}");
+        // One vertex per frame, left to right by step; higher similarity is drawn higher (smaller
+        // y), so the most novel frame (0.3 at step 128) is the lowest point.
+        let sim = &lines[0];
+        assert_eq!(sim.len(), 4);
+        assert!(sim.windows(2).all(|w| w[0].0 < w[1].0));
+        let ys: Vec<f64> = sim.iter().map(|p| p.1).collect();
+        assert!(ys[0] < ys[2] && ys[2] < ys[1] && ys[1] < ys[3], "{ys:?}");
+        // The mean (0.6) is a flat line across the same steps, between 0.5 and 0.7.
+        let mean = &lines[1];
+        assert_eq!(mean.len(), 2);
+        assert_eq!(mean[0].1, mean[1].1);
+        assert_eq!((mean[0].0, mean[1].0), (sim[0].0, sim[3].0));
+        assert!(mean[0].1 > ys[2] && mean[0].1 < ys[1]);
+        // Axis ticks name the step range; the title says what is plotted, escaped.
+        assert!(svg.contains(">32<") && svg.contains(">128<") && svg.contains(">step<"));
+        assert!(svg.contains("lower = more novel"));
+        // Deterministic.
+        assert_eq!(novelty_plot(&c, 260, 90).unwrap_or_default(), svg);
+    }
+
+    #[test]
+    fn novelty_plot_skips_bad_curves() {
+        assert!(novelty_plot(&curve(vec![], vec![]), 260, 90).is_none());
+        assert!(novelty_plot(&curve(vec![1, 2], vec![0.5]), 260, 90).is_none());
+        assert!(novelty_plot(&curve(vec![1, 2], vec![f32::NAN, f32::INFINITY]), 260, 90).is_none());
+        // A non-finite value is left out, the rest still plots without NaN in the markup.
+        let svg = novelty_plot(&curve(vec![1, 2, 3], vec![0.5, f32::NAN, 0.25]), 260, 90)
+            .unwrap_or_default();
+        assert_eq!(polylines(&svg)[0].len(), 2);
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
     }
 
     #[test]

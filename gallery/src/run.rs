@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use asal_search::run::{OpenMode, RunStore};
+use asal_search::run::{Members, OpenMode, RunStore};
 use asal_substrates::creature::Creature;
 
 use crate::error::{Error, Result};
@@ -45,23 +45,9 @@ pub struct Run {
     pub log: Vec<Generation>,
     /// Creature files, sorted by file name.
     pub creatures: Vec<RunCreature>,
-    /// `population.safetensors` genomes (`n × dim`) and embeddings (`n × emb_dim`), when both exist.
-    pub population: Option<Population>,
-}
-
-/// A final population with embeddings (illumination runs).
-#[derive(Clone, Debug)]
-pub struct Population {
-    /// Genomes, row-major.
-    pub genomes: Vec<f32>,
-    /// Rows.
-    pub n: usize,
-    /// Genome length.
-    pub dim: usize,
-    /// Embeddings, row-major.
-    pub embeddings: Vec<f32>,
-    /// Embedding length.
-    pub emb_dim: usize,
+    /// `population.safetensors` when it holds embeddings: an illumination run's final population,
+    /// or every member a sweep evaluated (then with fitness and generation).
+    pub population: Option<Members>,
 }
 
 impl Run {
@@ -121,20 +107,10 @@ impl Run {
                 creature,
             });
         }
-        let population = if dir.join("population.safetensors").is_file() {
-            let (pop, emb) = store
-                .load_population()
-                .map_err(|e| Error::file(&dir.join("population.safetensors"), e))?;
-            emb.map(|(embeddings, emb_dim)| Population {
-                genomes: pop.genomes.clone(),
-                n: pop.n,
-                dim: pop.dim,
-                embeddings,
-                emb_dim,
-            })
-        } else {
-            None
-        };
+        let population = store
+            .load_members()
+            .map_err(|e| Error::file(&dir.join("population.safetensors"), e))?
+            .filter(|m| m.emb_dim > 0 && !m.is_empty());
         // Illumination runs keep a population rather than creature files: its atlas is the
         // content. Anything else without creatures has nothing to show.
         if creatures.is_empty() && population.is_none() {
@@ -170,6 +146,21 @@ impl Run {
             toml::Value::String(s) => s.clone(),
             other => other.to_string(),
         })
+    }
+
+    /// Whether the run is a Life-like rule sweep (`optimiser.kind = "sweep"`).
+    #[must_use]
+    pub fn is_sweep(&self) -> bool {
+        self.config_str("optimiser.kind").as_deref() == Some("sweep")
+    }
+
+    /// The run's config as the search crate reads it, when this build can (a config from another
+    /// version may not parse; callers then fall back to the loosely read fields).
+    #[must_use]
+    pub fn search_config(&self) -> Option<asal_search::config::Config> {
+        let path = self.dir.join("config.toml");
+        let text = std::fs::read_to_string(&path).ok()?;
+        asal_search::config::Config::from_toml_str(&text, &path.display().to_string()).ok()
     }
 
     /// The run's substrate as its config describes it (`[substrate]`: `name` and its options).

@@ -5,15 +5,15 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use asal_search::pipeline::{init_for, probe_init};
+use asal_search::optim::LifeRule;
+use asal_search::pipeline::{PipelineSpec, init_for, is_life_like, probe_init, rollout_seed};
 use asal_substrates::Gpu;
-use asal_substrates::creature::Creature;
 use asal_substrates::substrate::{RolloutSpec, Substrate, rollout};
 
 use crate::clip::{Clip, GALLERY_WEBP_QUALITY, png_bytes};
 use crate::error::{Error, Result};
-use crate::layout::{pca_2d, snap_to_grid};
-use crate::plot::{Series, line_plot};
+use crate::layout::{atlas_grid, select_members};
+use crate::plot::{NOVELTY_CAPTION, Series, line_plot, novelty_plot};
 use crate::run::{Run, RunCreature};
 use crate::text::{escape, sanitise, unique};
 
@@ -23,6 +23,10 @@ const SCRIPT: &str = include_str!("../template/app.js");
 /// GIF fallbacks keep at most this many frames (every k-th frame, same duration): a full-length
 /// 224² GIF would be ten times the WebP's size for the few browsers that need it.
 const GIF_MAX_FRAMES: usize = 64;
+
+/// Atlas members simulated per GPU rollout call: bounds the frame and state buffers of a large
+/// atlas (a 2^18-rule sweep) whatever the adapter's limits.
+const ATLAS_BATCH: usize = 64;
 
 /// Export options.
 #[derive(Clone, Debug)]
@@ -37,6 +41,8 @@ pub struct Options {
     pub force: bool,
     /// Atlas thumbnail side in pixels.
     pub thumb_size: u32,
+    /// At most this many atlas thumbnails per run (a sweep shows its best members).
+    pub atlas_max: usize,
 }
 
 impl Default for Options {
@@ -47,6 +53,7 @@ impl Default for Options {
             size: None,
             force: false,
             thumb_size: 96,
+            atlas_max: 1024,
         }
     }
 }
@@ -56,8 +63,10 @@ impl Default for Options {
 pub struct Summary {
     /// Creature cards.
     pub creatures: usize,
-    /// Atlases (one per illumination run).
+    /// Atlases (one per illumination run or sweep with stored members).
     pub atlases: usize,
+    /// Things a user should know about the export (e.g. a sweep without an atlas, and why).
+    pub notes: Vec<String>,
     /// Bytes of every WebP clip.
     pub webp_bytes: u64,
     /// Bytes of every GIF fallback.
@@ -78,6 +87,9 @@ pub fn export(
     }
     if opts.fps == 0 || opts.fps > 120 {
         return Err(Error::Invalid(format!("--fps {}: valid 1..=120", opts.fps)));
+    }
+    if opts.atlas_max == 0 {
+        return Err(Error::Invalid("--atlas-max must be at least 1".into()));
     }
     if opts.max_frames == 0 {
         return Err(Error::Invalid("--frames must be at least 1".into()));
@@ -161,7 +173,15 @@ struct RunSection {
     prompts: Vec<String>,
     generations: usize,
     fitness: Option<String>,
-    atlas: Option<String>,
+    atlas: Option<Atlas>,
+    /// Shown instead of an atlas the run should have but cannot.
+    atlas_note: Option<String>,
+}
+
+/// An atlas's markup and what it shows.
+struct Atlas {
+    html: String,
+    caption: String,
 }
 
 fn build(
@@ -241,6 +261,18 @@ fn build(
             }
             None => None,
         };
+        let atlas_note = (atlas.is_none() && run.is_sweep()).then(|| {
+            if run.population.is_some() {
+                "no atlas: the stored sweep members do not fit this run's substrate".to_string()
+            } else {
+                "no atlas: this sweep was run by an asal that did not store its members' \
+                 embeddings (population.safetensors); run the search again to get one"
+                    .to_string()
+            }
+        });
+        if let Some(note) = &atlas_note {
+            summary.notes.push(format!("{}: {note}", run.name));
+        }
         sections.push(RunSection {
             name: run.name.clone(),
             substrate: run
@@ -252,6 +284,7 @@ fn build(
             generations: run.log.len(),
             fitness,
             atlas,
+            atlas_note,
         });
     }
     summary.creatures = cards.len();
@@ -419,40 +452,14 @@ fn export_creature(
         gif: gif_rel,
         file: file_rel,
         size,
-        novelty: novelty_plot(c),
+        novelty: c.novelty.as_ref().and_then(|n| novelty_plot(n, 260, 96)),
     })
 }
 
-/// Per-frame novelty, when the creature file carries it (`novelty`: numbers, one per scored frame).
-fn novelty_plot(c: &Creature) -> Option<String> {
-    let values = c.extra.get("novelty")?.as_array()?;
-    let steps: Vec<f64> = c
-        .frames
-        .as_ref()
-        .filter(|f| f.steps.len() == values.len())
-        .map(|f| f.steps.iter().map(|&s| f64::from(s)).collect())
-        .unwrap_or_else(|| (0..values.len()).map(|i| i as f64).collect());
-    let points: Vec<(f64, f64)> = values
-        .iter()
-        .zip(steps)
-        .filter_map(|(v, s)| v.as_f64().map(|v| (s, v)))
-        .collect();
-    line_plot(
-        "novelty of each frame",
-        "step",
-        &[Series {
-            label: "novelty",
-            class: "best",
-            points,
-        }],
-        260,
-        90,
-    )
-}
-
-/// The atlas of an illumination run: every population member's last frame, placed by the PCA of
-/// its embedding and snapped to a grid. `None` when the population does not fit the substrate.
-fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Result<Option<String>> {
+/// The atlas of a run with stored members (an illumination run's final population, or every
+/// member a sweep evaluated): each shown member's last scored frame, placed by the PCA of its
+/// embedding and snapped to a grid. `None` when the members do not fit the substrate.
+fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Result<Option<Atlas>> {
     let Some(pop) = &run.population else {
         return Ok(None);
     };
@@ -464,7 +471,7 @@ fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Resul
             .map_err(|e| Error::file(&c.path, e))?,
         None => run.substrate()?,
     };
-    if pop.dim != substrate.genome().dim() || pop.n == 0 {
+    if pop.dim != substrate.genome().dim() || pop.is_empty() {
         tracing::warn!(
             "{}: population genomes have {} values, the substrate takes {}; no atlas",
             run.dir.display(),
@@ -473,15 +480,37 @@ fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Resul
         );
         return Ok(None);
     }
-    let steps = first
-        .and_then(|c| c.creature.steps)
+    let config = run.search_config();
+    // The frame the embedding came from: the last of the first scored track.
+    let steps = config
+        .as_ref()
+        .and_then(|c| {
+            let spec = PipelineSpec::from_config(c);
+            let last = *spec.tracks.first()?.last()?;
+            spec.frame_steps.get(last).copied()
+        })
+        .or_else(|| first.and_then(|c| c.creature.steps))
         .or_else(|| run.config_str("rollout.steps").and_then(|s| s.parse().ok()))
         .unwrap_or_else(|| substrate.default_steps());
-    let seed = run
+    let run_seed: u64 = run
         .config_str("run.seed")
         .and_then(|s| s.parse().ok())
         .or_else(|| first.map(|c| c.creature.seed))
         .unwrap_or(0);
+    let sweep = pop.generation.len() == pop.len() && pop.fitness.len() == pop.len();
+    let selection = select_members(&pop.embeddings, pop.emb_dim, &pop.fitness, opts.atlas_max);
+    if selection.shown.is_empty() {
+        return Ok(None);
+    }
+    // A sweep member is shown from the initial state of its rollout 0 (the seed of the generation
+    // that evaluated it); an illumination member from the run's seed.
+    let seed_of = |i: usize| -> u64 {
+        if sweep {
+            rollout_seed(run_seed, pop.generation[i] as u64, 0)
+        } else {
+            run_seed
+        }
+    };
     let size = opts.thumb_size;
     let spec = RolloutSpec {
         steps,
@@ -491,46 +520,90 @@ fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Resul
     };
     let pop_file = run.dir.join("population.safetensors");
     let mode = probe_init(gpu, substrate.as_ref()).map_err(|e| Error::file(&pop_file, e))?;
-    let init = init_for(substrate.as_ref(), mode, &pop.genomes, &[seed])
-        .map_err(|e| Error::file(&pop_file, e))?;
-    let out = rollout(
-        gpu,
-        substrate.as_ref(),
-        &pop.genomes,
-        &init,
-        &spec,
-        &mut |_| {},
-    )
-    .map_err(|e| Error::file(&pop_file, e))?;
-    let grid = snap_to_grid(&pca_2d(&pop.embeddings, pop.n, pop.emb_dim));
+    let grid = atlas_grid(&pop.embeddings, pop.emb_dim, &selection.shown);
     let dir = site.join("media").join(slug).join("atlas");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let fb = (size as usize).pow(2) * 4;
+    let life = is_life_like(substrate.name());
+    let mut thumbs: Vec<(usize, String)> = Vec::with_capacity(selection.shown.len());
+    for (batch_no, batch) in selection.shown.chunks(ATLAS_BATCH).enumerate() {
+        let genomes: Vec<f32> = batch
+            .iter()
+            .flat_map(|&i| pop.genomes[i * pop.dim..(i + 1) * pop.dim].iter().copied())
+            .collect();
+        let seeds: Vec<u64> = batch.iter().map(|&i| seed_of(i)).collect();
+        let init = init_for(substrate.as_ref(), mode, &genomes, &seeds)
+            .map_err(|e| Error::file(&pop_file, e))?;
+        let out = rollout(gpu, substrate.as_ref(), &genomes, &init, &spec, &mut |_| {})
+            .map_err(|e| Error::file(&pop_file, e))?;
+        for (k, &i) in batch.iter().enumerate() {
+            let rel = format!("media/{slug}/atlas/{i:06}.png");
+            write(
+                &site.join(&rel),
+                &png_bytes(size, &out.frames[k * fb..(k + 1) * fb])?,
+            )?;
+            let genome = &pop.genomes[i * pop.dim..(i + 1) * pop.dim];
+            let mut label = match genome.first() {
+                Some(&code) if life && pop.dim == 1 && (0.0..262_144.0).contains(&code) => {
+                    LifeRule(code as u32).to_string()
+                }
+                _ => format!("member {i}"),
+            };
+            if let Some(f) = pop.fitness.get(i) {
+                label.push_str(&format!(" · score {f:.4}"));
+            }
+            let (c, r) = grid.cells[batch_no * ATLAS_BATCH + k];
+            // Lazy: a large atlas loads the thumbnails as they scroll into view, not all at once.
+            thumbs.push((
+                r * grid.cols + c,
+                format!(
+                    r#"<img src="{}" alt="{l}" title="{l}" width="{size}" height="{size}" loading="lazy" decoding="async" style="grid-column: {}; grid-row: {}">"#,
+                    escape(&rel),
+                    c + 1,
+                    r + 1,
+                    l = escape(&label),
+                ),
+            ));
+        }
+    }
+    thumbs.sort_by_key(|t| t.0);
     let mut html = String::new();
     let _ = write!(
         html,
-        r#"<div class="atlas" style="grid-template-columns: repeat({}, 1fr)">"#,
-        grid.cols
+        r#"<div class="atlas" style="grid-template-columns: repeat({}, 1fr); max-width: {}px">"#,
+        grid.cols,
+        (grid.cols as u32 * (size + 2)).clamp(240, 1200)
     );
-    let mut order: Vec<usize> = (0..pop.n).collect();
-    order.sort_by_key(|&i| (grid.cells[i].1, grid.cells[i].0));
-    for i in order {
-        let (c, r) = grid.cells[i];
-        let rel = format!("media/{slug}/atlas/{i:04}.png");
-        write(
-            &site.join(&rel),
-            &png_bytes(size, &out.frames[i * fb..(i + 1) * fb])?,
-        )?;
-        let _ = write!(
-            html,
-            r#"<img src="{}" alt="member {i}" title="member {i}" width="{size}" height="{size}" style="grid-column: {}; grid-row: {}">"#,
-            escape(&rel),
-            c + 1,
-            r + 1
-        );
+    for (_, img) in thumbs {
+        html.push_str(&img);
     }
     html.push_str("</div>");
-    Ok(Some(html))
+    let shown = selection.shown.len();
+    let mut caption = if sweep {
+        let evaluated = pop.len();
+        if selection.left_out > 0 {
+            format!("the {shown} best of the {evaluated} rules the sweep evaluated")
+        } else {
+            format!("the {shown} rules the sweep evaluated")
+        }
+    } else if selection.left_out > 0 {
+        format!(
+            "{shown} of the final population's {} members, evenly spaced",
+            pop.len()
+        )
+    } else {
+        format!("the final population's {shown} members")
+    };
+    caption.push_str(&format!(
+        ", each at step {steps}, placed by the PCA of its embedding"
+    ));
+    if selection.unembedded > 0 {
+        caption.push_str(&format!(
+            "; {} pre-filtered as dead or saturated (never embedded) not shown",
+            selection.unembedded
+        ));
+    }
+    Ok(Some(Atlas { html, caption }))
 }
 
 fn options(values: &BTreeSet<&str>) -> String {
@@ -597,7 +670,7 @@ fn page(sections: &[RunSection], cards: &[Card]) -> String {
         let _ = write!(
             h,
             r#"<article class="card" data-name="{name}" data-substrate="{sub}" data-objective="{obj}" data-score="{score}" data-text="{text}">
-<a class="clip" href="{webp}" title="open the clip"><picture><source srcset="{webp}" type="image/webp"><img src="{gif}" alt="{name}" width="{size}" height="{size}"></picture></a>
+<a class="clip" href="{webp}" title="open the clip"><picture><source srcset="{webp}" type="image/webp"><img src="{gif}" alt="{name}" width="{size}" height="{size}" loading="lazy" decoding="async"></picture></a>
 <div class="body">
 <h3>{name}</h3>
 <div class="tags"><span class="tag sub">{sub}</span>{objtag}</div>
@@ -646,7 +719,10 @@ fn page(sections: &[RunSection], cards: &[Card]) -> String {
                         .collect::<String>()
                 )
             },
-            novelty = c.novelty.clone().unwrap_or_default(),
+            novelty = c.novelty.as_ref().map_or(String::new(), |svg| format!(
+                "<figure class=\"novelty\">{svg}<figcaption>novelty: {}</figcaption></figure>\n",
+                escape(NOVELTY_CAPTION)
+            )),
             file = escape(&c.file),
         );
     }
@@ -657,7 +733,11 @@ fn page(sections: &[RunSection], cards: &[Card]) -> String {
             r#"<section class="run"><h2>run <span class="runname">{}</span></h2><p class="meta">{} · {} · {} generation{}{}</p>{}{}</section>"#,
             escape(&s.name),
             escape(&s.substrate),
-            escape(if s.objective.is_empty() { "—" } else { &s.objective }),
+            escape(if s.objective.is_empty() {
+                "—"
+            } else {
+                &s.objective
+            }),
             s.generations,
             if s.generations == 1 { "" } else { "s" },
             if s.prompts.is_empty() {
@@ -673,10 +753,15 @@ fn page(sections: &[RunSection], cards: &[Card]) -> String {
                 )
             },
             s.fitness.clone().unwrap_or_default(),
-            s.atlas
-                .as_ref()
-                .map(|a| format!("<h3>atlas</h3><p class=\"meta\">the final population, placed by the PCA of its embeddings</p>{a}"))
-                .unwrap_or_default(),
+            match (&s.atlas, &s.atlas_note) {
+                (Some(a), _) => format!(
+                    "<h3>atlas</h3><p class=\"meta\">{}; hover a thumbnail for its name and score</p>{}",
+                    escape(&a.caption),
+                    a.html
+                ),
+                (None, Some(note)) => format!("<p class=\"note\">{}</p>", escape(note)),
+                (None, None) => String::new(),
+            },
         );
     }
     h.push_str("</main>\n<footer>made with <code>asal gallery</code> · works offline, straight from the file system</footer>\n<script src=\"app.js\"></script>\n</body>\n</html>\n");

@@ -1,7 +1,9 @@
 // Opens a gallery's index.html in headless Chromium over the DevTools protocol (pipe transport, so
 // no npm packages and no network port) and checks what a visitor would see:
 //   - no console errors, no uncaught exceptions, no failed loads;
-//   - every <img> decodes (naturalWidth > 0);
+//   - every <img> decodes (naturalWidth > 0), lazily loaded ones included (they are switched to
+//     eager first, after recording that every atlas thumbnail is lazy);
+//   - how many atlases, atlas thumbnails and cards with a novelty plot the page has;
 //   - the substrate and text filters and the sort change what is shown.
 // Usage: node check_gallery.js CHROMIUM INDEX_HTML USER_DATA_DIR [SCREENSHOT_PNG [VIEWPORT_HEIGHT]]
 // Prints one JSON line with the findings; exits 1 on any failure.
@@ -80,6 +82,12 @@ async function main() {
     if (r.exceptionDetails) throw new Error(expr + ": " + r.exceptionDetails.text);
     return r.result.value;
   };
+  // Atlas thumbnails load lazily (as they scroll into view); load every image now to check it.
+  const atlasLazy = await evaluate(`[...document.querySelectorAll('.atlas img')].every(i => i.loading === 'lazy')`);
+  await evaluate(`document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })`);
+  const atlases = await evaluate(`document.querySelectorAll('.atlas').length`);
+  const atlasImages = await evaluate(`document.querySelectorAll('.atlas img').length`);
+  const noveltyCards = await evaluate(`[...document.querySelectorAll('#cards .card')].filter(c => c.querySelector('.novelty svg polyline')).length`);
   // Wait for every image to finish decoding (animated WebP decodes lazily after load).
   const images = await evaluate(`Promise.all([...document.images].map(i => i.decode().then(() => null, () => i.currentSrc || i.src)))
     .then(bad => ({ total: document.images.length, broken: [...document.images].filter(i => i.naturalWidth === 0).map(i => i.currentSrc || i.src), failed: bad.filter(Boolean) }))`);
@@ -121,7 +129,7 @@ async function main() {
     const shot = await s("Page.captureScreenshot", { format: "png" });
     fs.writeFileSync(screenshot, Buffer.from(shot.data, "base64"));
   }
-  console.log(JSON.stringify({ ok: problems.length === 0, problems, images: images.total, webp, total, bySubstrate, byText, sorted, count }));
+  console.log(JSON.stringify({ ok: problems.length === 0, problems, images: images.total, webp, total, bySubstrate, byText, sorted, count, atlases, atlasImages, atlasLazy, noveltyCards }));
   return problems.length === 0;
 }
 
