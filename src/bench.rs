@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use asal_substrates::Gpu;
-use asal_substrates::bench::{Measurement, measure, suite};
+use asal_substrates::bench::{Measurement, Probe, measure, probes, suite};
 use asal_substrates::hash::{hash4, unit_f32};
 use asal_substrates::plife::pair_count_stats;
 
@@ -107,6 +107,15 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         );
         results.push(m);
     }
+    let probed: Vec<Probe> = if args.only.as_deref().is_none_or(|o| "probe".contains(o)) {
+        let found = probes(&gpu, Duration::from_secs_f64(args.seconds))?;
+        for p in &found {
+            println!("probe {:<44} {:>12.3} {}", p.name, p.value, p.unit);
+        }
+        found
+    } else {
+        Vec::new()
+    };
     let pairs = if args
         .only
         .as_deref()
@@ -124,6 +133,7 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
             "driver": format!("{} {}", gpu.info().driver, gpu.info().driver_info),
             "results": results,
             "plife_pairs": pairs,
+            "probes": probed,
         });
         std::fs::write(path, serde_json::to_string_pretty(&doc)?)
             .with_context(|| format!("writing {}", path.display()))?;

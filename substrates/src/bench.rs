@@ -252,6 +252,17 @@ pub fn suite() -> Result<Vec<Case>> {
             );
         }
     }
+    // The neural CAs' one-invocation-per-cell kernel, kept for grid sides that are not a
+    // multiple of 4: the baseline of the tiled kernel, measured in the same run.
+    for name in ["dnca", "nca_d1", "nca_d3"] {
+        add(
+            format!("{name} per-cell kernel ×16"),
+            Box::new(crate::nca::Nca::from_json(name, &json!({}))?.with_tiled_step(false)),
+            16,
+            128 * 128,
+            true,
+        );
+    }
     add(
         "plife 5000 all pairs ×1".into(),
         build("plife", &json!({ "neighbours": "all_pairs" }))?,
@@ -272,4 +283,204 @@ pub fn suite() -> Result<Vec<Case>> {
         );
     }
     Ok(cases)
+}
+
+/// Uniform parameters of the probe kernels. Keep in sync with `ProbeParams` in
+/// `shaders/bench_probe.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct ProbeParams {
+    /// Per-lane loads read `src[(i + 64·k) & mask]`.
+    pub mask: u32,
+    /// FMA probe: loop trips.
+    pub iterations: u32,
+    /// Padding to 16 bytes.
+    pub pad0: u32,
+    /// Padding to 16 bytes.
+    pub pad1: u32,
+}
+
+/// One measured property of the adapter.
+#[derive(Clone, Debug, Serialize)]
+pub struct Probe {
+    /// What was measured.
+    pub name: String,
+    /// The figure.
+    pub value: f64,
+    /// Its unit.
+    pub unit: &'static str,
+}
+
+/// vec4 loads per invocation of the load probes (`LOADS` in `shaders/bench_probe.wgsl`).
+const PROBE_LOADS: u64 = 64;
+
+/// Measures the adapter's fixed costs (submit, dispatch, readback), its memory bandwidth and
+/// FMA rate, and the cost of one load by where it reads from; each figure is the best of a few
+/// repetitions of about `budget / 8`, so a loaded machine disturbs it less.
+pub fn probes(gpu: &Gpu, budget: Duration) -> Result<Vec<Probe>> {
+    const SOURCE: &str = crate::shaders::BENCH_PROBE;
+    let slice = budget / 8;
+    let vec4s: u64 = 1 << 21; // 32 MiB per buffer: far beyond the caches
+    let params = ProbeParams {
+        mask: (1 << 16) - 1,
+        iterations: 256,
+        pad0: 0,
+        pad1: 0,
+    };
+    let uniform = gpu.storage_buffer(
+        "probe params",
+        bytemuck::bytes_of(&params),
+        wgpu::BufferUsages::UNIFORM,
+    );
+    let src = gpu.storage_zeroed("probe src", vec4s * 16);
+    let dst = gpu.storage_zeroed("probe dst", vec4s * 16);
+    let table_data = vec![0.5f32; PROBE_LOADS as usize * 4];
+    let table = gpu.storage_buffer(
+        "probe table",
+        bytemuck::cast_slice(&table_data),
+        wgpu::BufferUsages::UNIFORM,
+    );
+    let buffers = [&uniform, &src, &dst, &table];
+    let kernel = |entry: &str, bindings: &[u32]| {
+        let pipeline = gpu.pipeline("bench_probe", SOURCE, entry);
+        let entries: Vec<wgpu::BindGroupEntry> = bindings
+            .iter()
+            .map(|&b| wgpu::BindGroupEntry {
+                binding: b,
+                resource: buffers[b as usize].as_entire_binding(),
+            })
+            .collect();
+        let bind = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(entry),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        });
+        (pipeline, bind)
+    };
+    // Best seconds per repetition of `record` over a few repetitions within `slice`.
+    let best = |record: &dyn Fn(&mut wgpu::CommandEncoder)| -> Result<f64> {
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        record(&mut encoder);
+        gpu.submit_and_wait(encoder)?;
+        let start = Instant::now();
+        let mut best = f64::INFINITY;
+        while best.is_infinite() || start.elapsed() < slice {
+            let t = Instant::now();
+            let mut encoder = gpu.device.create_command_encoder(&Default::default());
+            record(&mut encoder);
+            gpu.submit_and_wait(encoder)?;
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        Ok(best)
+    };
+    let mut out = Vec::new();
+    let mut push = |name: &str, value: f64, unit: &'static str| {
+        out.push(Probe {
+            name: name.into(),
+            value,
+            unit,
+        });
+    };
+
+    push("submit + wait, empty", best(&|_| {})? * 1e6, "µs");
+    let (empty, empty_bind) = kernel("empty", &[]);
+    let dispatches = 1000u32;
+    let one_pass = best(&|e| {
+        let mut pass = e.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&empty);
+        pass.set_bind_group(0, &empty_bind, &[]);
+        for _ in 0..dispatches {
+            pass.dispatch_workgroups(1, 1, 1);
+        }
+    })?;
+    push(
+        "empty dispatch (1 workgroup), one pass",
+        one_pass * 1e6 / f64::from(dispatches),
+        "µs",
+    );
+    let own_pass = best(&|e| {
+        for _ in 0..dispatches {
+            let mut pass = e.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&empty);
+            pass.set_bind_group(0, &empty_bind, &[]);
+            pass.dispatch_workgroups(1, 1, 1);
+        }
+    })?;
+    push(
+        "empty dispatch (1 workgroup), a pass each",
+        own_pass * 1e6 / f64::from(dispatches),
+        "µs",
+    );
+    let groups = 1024u32;
+    let wide = best(&|e| {
+        let mut pass = e.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&empty);
+        pass.set_bind_group(0, &empty_bind, &[]);
+        pass.dispatch_workgroups(groups, 1, 1);
+    })?;
+    push(
+        "empty workgroup (64 invocations)",
+        wide * 1e9 / f64::from(groups),
+        "ns",
+    );
+    let t = Instant::now();
+    let mut reads = 0u32;
+    let mut best_read = f64::INFINITY;
+    while reads == 0 || t.elapsed() < slice {
+        let r = Instant::now();
+        gpu.read_buffer(None, &dst, 0, 4)?;
+        best_read = best_read.min(r.elapsed().as_secs_f64());
+        reads += 1;
+    }
+    push("readback of 4 bytes", best_read * 1e6, "µs");
+
+    let copy_groups = (vec4s / 64) as u32;
+    let (copy, copy_bind) = kernel("copy", &[1, 2]);
+    let seconds = best(&|e| {
+        let mut pass = e.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&copy);
+        pass.set_bind_group(0, &copy_bind, &[]);
+        pass.dispatch_workgroups(copy_groups.min(65535), copy_groups.div_ceil(65535), 1);
+    })?;
+    push(
+        "copy kernel bandwidth (read + write)",
+        (2 * vec4s * 16) as f64 / seconds / 1e9,
+        "GB/s",
+    );
+
+    let groups = 1024u32;
+    let invocations = u64::from(groups) * 64;
+    let (fma, fma_bind) = kernel("fma_rate", &[0, 2]);
+    let seconds = best(&|e| {
+        let mut pass = e.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&fma);
+        pass.set_bind_group(0, &fma_bind, &[]);
+        pass.dispatch_workgroups(groups, 1, 1);
+    })?;
+    let flops = invocations * u64::from(params.iterations) * 8 * 4 * 2;
+    push("FMA rate", flops as f64 / seconds / 1e9, "GFLOP/s");
+
+    for (entry, bindings) in [
+        ("loads_storage_lane", &[0u32, 1, 2][..]),
+        ("loads_storage_same", &[0, 1, 2]),
+        ("loads_uniform_same", &[0, 2, 3]),
+        ("loads_shared_same", &[0, 2, 3]),
+        ("loads_storage_const", &[0, 1, 2]),
+        ("loads_uniform_const", &[0, 2, 3]),
+        ("loads_shared_const", &[0, 2, 3]),
+    ] {
+        let (pipeline, bind) = kernel(entry, bindings);
+        let seconds = best(&|e| {
+            let mut pass = e.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &bind, &[]);
+            pass.dispatch_workgroups(groups, 1, 1);
+        })?;
+        push(
+            &format!("vec4 load, {}", entry.trim_start_matches("loads_")),
+            seconds * 1e9 / (invocations * PROBE_LOADS) as f64,
+            "ns per lane",
+        );
+    }
+    Ok(out)
 }

@@ -184,6 +184,19 @@ impl Gpu {
 
     /// Compiles a compute pipeline with a layout derived from the shader.
     pub(crate) fn pipeline(&self, label: &str, source: &str, entry: &str) -> wgpu::ComputePipeline {
+        self.pipeline_with_constants(label, source, entry, &[])
+    }
+
+    /// Compiles a compute pipeline with its `override` constants set, so the driver sees them as
+    /// constants (loops of known trip count unroll, indices fold). `label` must name the source
+    /// *and* the constants: it is the cache key.
+    pub(crate) fn pipeline_with_constants(
+        &self,
+        label: &str,
+        source: &str,
+        entry: &str,
+        constants: &[(&str, f64)],
+    ) -> wgpu::ComputePipeline {
         // Compiled once per device: batches are created every generation, and pipeline creation
         // costs from hundreds of milliseconds (lavapipe) to far more on some drivers.
         let key = (label.to_owned(), entry.to_owned());
@@ -208,7 +221,10 @@ impl Gpu {
                 layout: None,
                 module: &module,
                 entry_point: Some(entry),
-                compilation_options: Default::default(),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants,
+                    ..Default::default()
+                },
                 cache: None,
             });
         if let Ok(mut cache) = self.pipelines.lock() {

@@ -199,7 +199,12 @@ pub struct Nca {
     kind: NcaKind,
     net: NetLayout,
     genome: GenomeSpec,
+    tiled: bool,
 }
+
+/// Rows per invocation of the tiled step kernels (`STRIP` in `shaders/nca_tile.wgsl` and
+/// `shaders/dnca_tile.wgsl`).
+const TILE_STRIP: u32 = 8;
 
 impl Nca {
     /// The continuous NCA with `channels` state channels (`nca_d1`: 1, `nca_d3`: 3).
@@ -240,6 +245,7 @@ impl Nca {
             kind: NcaKind::Continuous(config),
             net,
             genome,
+            tiled: true,
         })
     }
 
@@ -277,6 +283,7 @@ impl Nca {
             kind: NcaKind::Discrete(config),
             net,
             genome,
+            tiled: true,
         })
     }
 
@@ -306,6 +313,21 @@ impl Nca {
                 valid: "dnca, nca_d1, nca_d3".into(),
             }),
         }
+    }
+
+    /// Chooses the step kernel: the tiled one (default; used when the grid side is a multiple
+    /// of 4) or the one-invocation-per-cell one, kept for other sides and for comparison. Both
+    /// compute the same update; they differ only in float summation order.
+    #[must_use]
+    pub fn with_tiled_step(mut self, tiled: bool) -> Self {
+        self.tiled = tiled;
+        self
+    }
+
+    /// Whether batches step with the tiled kernel.
+    #[must_use]
+    pub fn uses_tiled_step(&self) -> bool {
+        self.tiled && self.grid_size().is_multiple_of(4) && !self.is_discrete()
     }
 
     /// Which neural CA, with its settings.
@@ -691,7 +713,32 @@ impl Substrate for Nca {
                 ],
             })
         });
+        let tile = self.uses_tiled_step().then(|| {
+            let d = self.channels();
+            let pipeline = gpu.pipeline_with_constants(
+                &format!("nca_tile_d{d}"),
+                shaders::NCA_TILE,
+                "step_tile",
+                &[("D", d as f64)],
+            );
+            let groups = [0usize, 1].map(|i| {
+                gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("nca tile step"),
+                    layout: &pipeline.get_bind_group_layout(0),
+                    entries: &[
+                        entry(0, &uniform),
+                        entry(1, &grids[i]),
+                        entry(2, &grids[1 - i]),
+                        entry(3, &weights),
+                        entry(4, &counters[i]),
+                        entry(5, &counters[1 - i]),
+                    ],
+                })
+            });
+            (pipeline, groups)
+        });
         Ok(Box::new(NcaBatch {
+            tile,
             gpu: gpu.clone(),
             params,
             uniform,
@@ -742,6 +789,8 @@ impl Substrate for Nca {
 
 /// Neural CA worlds on the GPU: `[world][y][x][c]` f32 (NCA) or `[world][y][x]` u32 (DNCA).
 struct NcaBatch {
+    /// The tiled step kernel and its ping-pong bind groups, when the grid allows it.
+    tile: Option<(wgpu::ComputePipeline, [wgpu::BindGroup; 2])>,
     gpu: Gpu,
     params: NcaParams,
     uniform: wgpu::Buffer,
@@ -762,6 +811,19 @@ impl WorldBatch for NcaBatch {
     fn encode_step(&mut self, encoder: &mut wgpu::CommandEncoder) {
         let n = self.params.size;
         let mut pass = encoder.begin_compute_pass(&Default::default());
+        if let Some((pipeline, groups)) = &self.tile {
+            // 8×8 invocations of one quad (4 cells) by TILE_STRIP rows each.
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &groups[self.current], &[]);
+            pass.dispatch_workgroups(
+                n.div_ceil(32),
+                n.div_ceil(8 * TILE_STRIP),
+                self.params.worlds,
+            );
+            drop(pass);
+            self.current = 1 - self.current;
+            return;
+        }
         pass.set_pipeline(&self.pipelines.step);
         pass.set_bind_group(0, &self.step_groups[self.current], &[]);
         pass.dispatch_workgroups(n.div_ceil(8), n.div_ceil(8), self.params.worlds);

@@ -47,7 +47,15 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("plenia_step", PLENIA_STEP, "step"),
     ("plenia_field", PLENIA_FIELD, "field_colour"),
     ("plenia_render", PLENIA_RENDER, "render"),
+    ("bench_probe", BENCH_PROBE, "fma_rate"),
+    ("nca_tile", NCA_TILE, "step_tile"),
 ];
+
+/// Continuous NCA: one step, quads of cells down row strips, the network in workgroup memory.
+pub const NCA_TILE: &str = shader!("common/hash.wgsl", "nca_common.wgsl", "nca_tile.wgsl");
+
+/// Adapter microbenchmarks of `asal bench` (dispatch cost, bandwidth, FMA rate, load paths).
+pub const BENCH_PROBE: &str = shader!("bench_probe.wgsl");
 
 /// Life-like CA: initial soup.
 pub const GOL_INIT: &str = shader!("common/hash.wgsl", "gol_common.wgsl", "gol_init.wgsl");

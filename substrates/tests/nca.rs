@@ -150,17 +150,27 @@ fn nca_gpu_network_and_frames_match_the_original() {
 fn nca_gpu_matches_twin_with_hash_masks() {
     // Two worlds per d on a 32² grid from the hash, 6 steps with the default p_drop 0.5: the
     // initial grids are identical bit for bit, the masks are drawn by the same hash, and the
-    // network differs only by FMA contraction (~1e-7 per step).
-    for d in [1u32, 3] {
+    // network differs only by FMA contraction and summation order (~1e-7 per step). Both step
+    // kernels: the tiled one (sides that are multiples of 4) and the per-cell one (forced, and
+    // chosen for a 30² grid).
+    for (d, size, tiled) in [
+        (1u32, 32u32, true),
+        (3, 32, true),
+        (1, 32, false),
+        (3, 32, false),
+        (3, 30, true),
+    ] {
         let sub = Nca::continuous(
             d,
             NcaConfig {
-                grid_size: 32,
+                grid_size: size,
                 dt: 0.5,
                 ..Default::default()
             },
         )
-        .unwrap();
+        .unwrap()
+        .with_tiled_step(tiled);
+        assert_eq!(sub.uses_tiled_step(), tiled && size % 4 == 0);
         let dim = sub.genome().dim();
         let genomes: Vec<f32> = (0..2 * dim)
             .map(|i| 0.5 * (i as f32 * 0.37).sin())
@@ -168,7 +178,7 @@ fn nca_gpu_matches_twin_with_hash_masks() {
         let spec = RolloutSpec {
             steps: 6,
             frame_steps: vec![],
-            frame_size: 32,
+            frame_size: size,
             dump_steps: vec![0, 6],
         };
         let init = Init::Seed(11);
@@ -185,7 +195,7 @@ fn nca_gpu_matches_twin_with_hash_masks() {
                 &out.states[1].1[w]["grid"].to_f32(),
                 &cpu[1]["grid"].to_f32(),
             );
-            assert!(diff < 1e-5, "d={d} world {w}: {diff}");
+            assert!(diff < 1e-5, "d={d} {size}² tiled {tiled} world {w}: {diff}");
             let moved = max_abs_diff(&cpu[0]["grid"].to_f32(), &cpu[1]["grid"].to_f32());
             assert!(moved > 1e-3, "the test genome should change the grid");
         }
@@ -488,6 +498,7 @@ fn params_struct_matches_its_wgsl_mirror() {
     for shader in [
         "nca_init",
         "nca_step",
+        "nca_tile",
         "nca_render",
         "dnca_init",
         "dnca_step",

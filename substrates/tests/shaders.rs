@@ -5,6 +5,7 @@
 
 mod common;
 
+use asal_substrates::bench::ProbeParams;
 use asal_substrates::gol::{FuseParams, GolParams};
 use asal_substrates::lenia::{Camera, KernelInfo, LeniaParams, Tap};
 use asal_substrates::shaders::ALL;
@@ -110,4 +111,14 @@ fn shared_structs_match_their_wgsl_mirrors() {
     ];
     check::<FrameParams>("gol_render", "FrameParams", &frame);
     check::<FrameParams>("lenia_render", "FrameParams", &frame);
+    check::<ProbeParams>(
+        "bench_probe",
+        "ProbeParams",
+        &[
+            ("mask", offset_of!(ProbeParams, mask)),
+            ("iterations", offset_of!(ProbeParams, iterations)),
+            ("pad0", offset_of!(ProbeParams, pad0)),
+            ("pad1", offset_of!(ProbeParams, pad1)),
+        ],
+    );
 }
