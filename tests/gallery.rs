@@ -212,6 +212,12 @@ fn gallery_builds_is_deterministic_and_opens_in_chromium() {
     assert!(html.contains("1 pre-filtered as dead or saturated"));
     // Novelty plots: 3 hand-made Life creatures and the sweep's 3 best; not on the Lenia target.
     assert_eq!(html.matches("<figure class=\"novelty\">").count(), 3 + 3);
+    assert_eq!(
+        html.matches("<p class=\"meta legend-note\">Novelty plots")
+            .count(),
+        1,
+        "what the novelty plots show is said once, above the cards"
+    );
     assert!(html.contains("lower = more novel"));
     assert!(
         !html.contains("http://") && !html.contains("https://"),

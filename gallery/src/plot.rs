@@ -104,9 +104,13 @@ pub fn line_plot(
     Some(svg)
 }
 
-/// What a novelty plot shows, for its title and caption.
-pub const NOVELTY_CAPTION: &str = "similarity of each scored frame to its most similar earlier frame (lower = more novel); \
-     dashed: their mean, the open-endedness score";
+/// What a novelty plot shows (its title, a tooltip).
+pub const NOVELTY_TITLE: &str = "novelty over the rollout: similarity of each scored frame to its \
+     most similar earlier frame (lower = more novel); dashed: their mean, the open-endedness score";
+
+/// The explanation of the novelty plots, shown once above the cards.
+pub const NOVELTY_CAPTION: &str = "each scored frame's similarity to its most similar earlier \
+     frame (lower = more novel); dashed: their mean, the open-endedness score";
 
 /// A creature's novelty over its rollout: the per-frame terms of the open-endedness objective
 /// (`similarity` against `steps`) and, dashed, their mean (the open-endedness score the search
@@ -126,7 +130,7 @@ pub fn novelty_plot(curve: &NoveltyCurve, w: u32, h: u32) -> Option<String> {
     let (first, last) = (points.first()?.0, points.last()?.0);
     let mean = points.iter().map(|p| p.1).sum::<f64>() / points.len() as f64;
     line_plot(
-        &format!("novelty over the rollout: {NOVELTY_CAPTION}"),
+        NOVELTY_TITLE,
         "step",
         &[
             Series {
@@ -148,8 +152,12 @@ pub fn novelty_plot(curve: &NoveltyCurve, w: u32, h: u32) -> Option<String> {
 fn format_num(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e6 {
         format!("{v:.0}")
-    } else if v.abs() >= 100.0 || v.abs() < 0.01 {
+    } else if v.abs() >= 1e5 || v.abs() < 1e-4 {
         format!("{v:.3e}")
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() < 0.01 {
+        format!("{v:.5}")
     } else {
         format!("{v:.3}")
     }

@@ -511,7 +511,14 @@ fn atlas(gpu: &Gpu, run: &Run, slug: &str, site: &Path, opts: &Options) -> Resul
             run_seed
         }
     };
-    let size = opts.thumb_size;
+    // Never larger than the frames the model saw: a 64² Life sweep gets crisp 64 px thumbnails
+    // (one pixel per cell) rather than blurred 96 px ones.
+    let size = config
+        .as_ref()
+        .map_or(opts.thumb_size, |c| {
+            opts.thumb_size.min(c.rollout.frame_size)
+        })
+        .max(8);
     let spec = RolloutSpec {
         steps,
         frame_steps: vec![steps],
@@ -653,6 +660,14 @@ fn page(sections: &[RunSection], cards: &[Card]) -> String {
         subs = options(&substrates),
         objs = options(&objectives),
     );
+    // Said once, above the cards, rather than under every plot.
+    if cards.iter().any(|c| c.novelty.is_some()) {
+        let _ = writeln!(
+            h,
+            "<p class=\"meta legend-note\">Novelty plots (open-endedness creatures): {}.</p>",
+            escape(NOVELTY_CAPTION)
+        );
+    }
     h.push_str("<section id=\"cards\" class=\"cards\">\n");
     for c in cards {
         let score = c.score.map_or(String::new(), |s| format!("{s}"));
@@ -720,8 +735,7 @@ fn page(sections: &[RunSection], cards: &[Card]) -> String {
                 )
             },
             novelty = c.novelty.as_ref().map_or(String::new(), |svg| format!(
-                "<figure class=\"novelty\">{svg}<figcaption>novelty: {}</figcaption></figure>\n",
-                escape(NOVELTY_CAPTION)
+                "<figure class=\"novelty\">{svg}</figure>\n"
             )),
             file = escape(&c.file),
         );
