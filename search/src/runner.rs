@@ -440,3 +440,78 @@ pub fn is_image_only(config: &Config) -> bool {
     !config.objective.weighted().needs_prompts()
         || config.objective.kind == ObjectiveKind::Illumination
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+    use crate::run::OpenMode;
+
+    const SWEEP: &str = r#"
+[substrate]
+name = "gol"
+
+[rollout]
+frames = 4
+
+[objective]
+kind = "open_endedness"
+
+[optimiser]
+kind = "sweep"
+popsize = 2
+rule_range = [0, 6]
+"#;
+
+    /// A sweep state that has evaluated `generations` chunks of 2 rules, with its members.
+    fn swept(generations: u64) -> RunState {
+        let config = Config::from_toml_str(SWEEP, "sweep.toml").unwrap();
+        let mut state = RunState::new(&config, 1).unwrap();
+        for g in 0..generations {
+            let Engine::Fitness { optimiser } = &mut state.engine else {
+                panic!("a sweep is a fitness optimiser")
+            };
+            let pop = optimiser.ask().unwrap();
+            let fitness: Vec<f32> = pop.genomes.iter().map(|r| -r / 10.0).collect();
+            optimiser.tell(&fitness).unwrap();
+            let emb: Vec<f32> = pop.genomes.iter().flat_map(|&r| [r, 1.0]).collect();
+            let m = state.members.as_mut().unwrap();
+            m.push(&pop.genomes, 1, &emb, 2, &fitness, g).unwrap();
+            state.generation += 1;
+        }
+        state
+    }
+
+    #[test]
+    fn resumed_sweeps_cut_their_members_back_to_the_checkpoint() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = RunStore::open(tmp.path().join("r"), SWEEP, OpenMode::New).unwrap();
+        // The members file was written for 3 generations, the checkpoint after 2 (a crash between
+        // the two writes): the resumed state holds exactly the first 2 generations' members.
+        let ahead = swept(3);
+        write_members(&store, &ahead).unwrap();
+        let mut resumed = swept(2);
+        let expected = resumed.members.clone();
+        resumed.members = None; // as deserialised from a checkpoint
+        resumed.restore_members(&store);
+        assert_eq!(resumed.members, expected);
+        assert_eq!(resumed.members.as_ref().map(Members::len), Some(4));
+        // Fewer members stored than counted (or none): recording stops rather than misalign.
+        let mut further = swept(3);
+        further.members = None;
+        let short = RunStore::open(tmp.path().join("s"), SWEEP, OpenMode::New).unwrap();
+        write_members(&short, &swept(1)).unwrap();
+        further.restore_members(&short);
+        assert_eq!(further.members, None);
+        let none = RunStore::open(tmp.path().join("n"), SWEEP, OpenMode::New).unwrap();
+        further.restore_members(&none);
+        assert_eq!(further.members, None);
+        write_members(&none, &further).unwrap();
+        assert!(!none.dir().join("population.safetensors").exists());
+        // A sweep resumed before its first generation records from the start.
+        let mut fresh = swept(0);
+        fresh.members = None;
+        fresh.restore_members(&none);
+        assert_eq!(fresh.members, Some(Members::default()));
+    }
+}
