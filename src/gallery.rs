@@ -26,7 +26,8 @@ pub(crate) struct Args {
     /// Clip side in pixels (default: the frame size the search scored, else 224).
     #[arg(long)]
     size: Option<u32>,
-    /// At most this many atlas thumbnails per run (a sweep shows its best members).
+    /// At most this many atlas thumbnails per run, up to 2048 (a sweep shows its best members,
+    /// a larger illumination population an evenly spaced subset).
     #[arg(long, default_value_t = 1024)]
     atlas_max: usize,
 }

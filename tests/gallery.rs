@@ -363,6 +363,17 @@ fn bad_input_fails_clearly_and_leaves_no_site() {
         std::fs::read_to_string(out.join("index.html")).unwrap(),
         "previous"
     );
+    // An atlas too large to lay out or browse.
+    let o = asal(&[
+        "gallery",
+        run.to_str().unwrap(),
+        "-o",
+        o_str,
+        "--force",
+        "--atlas-max",
+        "5000",
+    ]);
+    fails_with(&o, &["--atlas-max 5000", "1..=2048"]);
     // Unwritable output.
     let o = asal(&["gallery", run.to_str().unwrap(), "-o", "/proc/asal-gallery"]);
     fails_with(&o, &["/proc"]);

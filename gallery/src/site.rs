@@ -24,6 +24,10 @@ const SCRIPT: &str = include_str!("../template/app.js");
 /// 224² GIF would be ten times the WebP's size for the few browsers that need it.
 const GIF_MAX_FRAMES: usize = 64;
 
+/// The most thumbnails an atlas may have: snapping n points to n cells sorts n² (distance, point,
+/// cell) pairs, 100 MB at this size, and a page of more thumbnails than this is no longer browsable.
+pub const ATLAS_MAX_LIMIT: usize = 2048;
+
 /// Atlas members simulated per GPU rollout call: bounds the frame and state buffers of a large
 /// atlas (a 2^18-rule sweep) whatever the adapter's limits.
 const ATLAS_BATCH: usize = 64;
@@ -88,8 +92,11 @@ pub fn export(
     if opts.fps == 0 || opts.fps > 120 {
         return Err(Error::Invalid(format!("--fps {}: valid 1..=120", opts.fps)));
     }
-    if opts.atlas_max == 0 {
-        return Err(Error::Invalid("--atlas-max must be at least 1".into()));
+    if !(1..=ATLAS_MAX_LIMIT).contains(&opts.atlas_max) {
+        return Err(Error::Invalid(format!(
+            "--atlas-max {}: valid 1..={ATLAS_MAX_LIMIT}",
+            opts.atlas_max
+        )));
     }
     if opts.max_frames == 0 {
         return Err(Error::Invalid("--frames must be at least 1".into()));
