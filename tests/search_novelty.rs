@@ -26,8 +26,8 @@ use asal_substrates::substrate::{RolloutSpec, rollout};
 /// same (replay proves it by hash), the pixel model is deterministic and the per-frame terms are
 /// the same function accumulated in f64; what is left is f32 storage of the averages (~6e-8
 /// relative) and, at most, a different summation order inside a batched embedding call (unit
-/// vectors of f32 components: ~1e-7 per dot product). 1e-5 is far above both and far below any
-/// real difference (neighbouring frames' terms differ by > 1e-3).
+/// vectors of f32 components: ~1e-7 per dot product). 1e-5 is far above both; the test also checks
+/// that it is far below what a wrong averaging would change (one rollout's first track alone).
 const TOL: f32 = 1e-5;
 
 /// Six Life-like rules, two per generation, on 32² soups: lively ones, and B/S (everything dies at
@@ -152,6 +152,7 @@ fn novelty_and_members_match_a_recomputation() {
         // Recompute: per rollout, per track, the objective's per-frame terms; average as stated.
         let k = novelty.steps.len();
         let mut sum = vec![0.0f64; k];
+        let mut first_track_of_rollout_0 = Vec::new();
         for r in 0..config.run.rollouts_per_candidate {
             let emb = embed_rollout(&c, generation, r);
             let mut per_track = vec![0.0f64; k];
@@ -165,6 +166,9 @@ fn novelty_and_members_match_a_recomputation() {
                     OpenEndedness::DropFirst,
                 )
                 .unwrap();
+                if first_track_of_rollout_0.is_empty() {
+                    first_track_of_rollout_0 = v.clone();
+                }
                 per_track.iter_mut().zip(&v).for_each(|(a, b)| *a += b);
             }
             let tracks = spec.tracks.len() as f64;
@@ -180,6 +184,18 @@ fn novelty_and_members_match_a_recomputation() {
                 &format!("{} frame {t}", path.display()),
             );
         }
+        // The tolerance can tell the stated average from a plausible wrong one.
+        let off = novelty
+            .similarity
+            .iter()
+            .zip(&first_track_of_rollout_0)
+            .map(|(a, b)| (f64::from(*a) - b).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            off > 100.0 * f64::from(TOL),
+            "{}: one rollout's first track is within {off} of the average",
+            path.display()
+        );
         // The score is the curve's mean (pure open-endedness, nothing pre-filtered).
         let mean = novelty
             .similarity

@@ -4,8 +4,10 @@
 //! - [`site::export`]: run directories → a folder with `index.html`, `style.css`, `app.js`,
 //!   `media/` (clips, atlas thumbnails) and `creatures/` (replayable creature files), written to a
 //!   temporary folder and renamed into place;
-//! - [`layout`]: PCA to 2-D and assignment of points to free grid cells (the atlas);
-//! - [`plot`]: inline SVG line plots (fitness per generation, novelty per frame);
+//! - [`layout`]: which members an atlas shows (a sweep's best embedded rules, an illumination
+//!   population), PCA to 2-D and assignment of points to free grid cells;
+//! - [`plot`]: inline SVG line plots (fitness per generation; per-frame novelty of
+//!   open-endedness creatures, from the creature file's `novelty` curve);
 //! - [`text`]: HTML escaping and file names derived from user text.
 
 pub mod clip;
