@@ -53,25 +53,17 @@ fn next_word(
     let fours = c2 ^ c3;
     let eights = c2 & c3;
 
+    // Branch-free over the rule (worlds side by side in SIMD lanes may have different rules):
+    // lanes whose count equals k, AND of each plane or its complement, masked by the rule bit.
     var born = 0u;
     var survive = 0u;
     for (var k = 0u; k < 9u; k++) {
-        let birth_bit = (rule >> k) & 1u;
-        let survive_bit = (rule >> (9u + k)) & 1u;
-        if (birth_bit | survive_bit) == 0u {
-            continue;
-        }
-        // Lanes whose count equals k: AND of each plane or its complement.
         var eq = select(~ones, ones, (k & 1u) != 0u);
         eq &= select(~twos, twos, (k & 2u) != 0u);
         eq &= select(~fours, fours, (k & 4u) != 0u);
         eq &= select(~eights, eights, (k & 8u) != 0u);
-        if birth_bit != 0u {
-            born |= eq;
-        }
-        if survive_bit != 0u {
-            survive |= eq;
-        }
+        born |= eq & (0u - ((rule >> k) & 1u));
+        survive |= eq & (0u - ((rule >> (9u + k)) & 1u));
     }
     return (~alive & born) | (alive & survive);
 }

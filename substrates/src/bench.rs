@@ -63,10 +63,13 @@ pub fn measure(gpu: &Gpu, case: &Case, budget: Duration) -> Result<Measurement> 
         .substrate
         .create_batch(gpu, &case.genomes, &Init::Seed(1), 0)?;
     let worlds = batch.len();
-    // Warm-up: one step, so pipeline compilation and first-touch costs are not timed.
-    let mut encoder = gpu.device.create_command_encoder(&Default::default());
-    batch.encode_step(&mut encoder);
-    gpu.submit_and_wait(encoder)?;
+    // Warm-up: one step and one multi-step chunk (substrates may fuse chunks into other
+    // kernels), so pipeline compilation and first-touch costs of every path are not timed.
+    for chunk in [1, 2] {
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        batch.encode_steps(&mut encoder, chunk);
+        gpu.submit_and_wait(encoder)?;
+    }
     let mut steps = 0u64;
     let mut chunk = 1u32;
     let start = Instant::now();
@@ -169,6 +172,19 @@ pub fn suite() -> Result<Vec<Case>> {
         add(
             format!("gol 64² ×{worlds}"),
             build("gol", &json!({}))?,
+            worlds,
+            64 * 64,
+            true,
+        );
+    }
+    // The workgroup-resident multi-generation kernel, the baseline of the world-per-invocation
+    // one, measured in the same run.
+    for worlds in [1, 16] {
+        add(
+            format!("gol 64² workgroup kernel ×{worlds}"),
+            Box::new(
+                crate::gol::Gol::new(crate::gol::GolConfig::default())?.with_lanes_kernel(false),
+            ),
             worlds,
             64 * 64,
             true,

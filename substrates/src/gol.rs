@@ -344,7 +344,12 @@ impl Default for GolConfig {
 pub struct Gol {
     config: GolConfig,
     genome: GenomeSpec,
+    lanes: bool,
 }
+
+/// Largest grid (in words) of the world-per-invocation kernel: 128² cells. Keep in sync with
+/// `MAX_WORDS` in `shaders/gol_lanes.wgsl`.
+const LANES_MAX_WORDS: u32 = 512;
 
 /// Uniform parameters of the Life-like kernels. Keep in sync with `GolParams` in
 /// `shaders/gol_init.wgsl`, `gol_step.wgsl` and `gol_render.wgsl`.
@@ -370,6 +375,23 @@ pub struct GolParams {
 }
 
 impl Gol {
+    /// Chooses the multi-generation kernel for grids of side 32, 64 and 128: one world per
+    /// invocation (default; the fastest on CPU adapters, where workgroup memory is read lane by
+    /// lane) or the workgroup-resident one, kept for comparison and larger grids. Both are
+    /// bit-identical to the per-step kernel.
+    #[must_use]
+    pub fn with_lanes_kernel(mut self, lanes: bool) -> Self {
+        self.lanes = lanes;
+        self
+    }
+
+    /// Words per row when batches of this grid use the world-per-invocation kernel.
+    fn lanes_wpr(&self) -> Option<u32> {
+        let wpr = self.config.size / 32;
+        (self.lanes && [1, 2, 4].contains(&wpr) && self.config.size * wpr <= LANES_MAX_WORDS)
+            .then_some(wpr)
+    }
+
     /// A Life-like substrate with these settings.
     pub fn new(config: GolConfig) -> Result<Self> {
         if config.size < 32 || !config.size.is_multiple_of(32) || config.size > 65_536 {
@@ -402,7 +424,11 @@ impl Gol {
                 doc: "18-bit Life-like rule: bits 0-8 birth counts, 9-17 survival counts".into(),
             }],
         };
-        Ok(Self { config, genome })
+        Ok(Self {
+            config,
+            genome,
+            lanes: true,
+        })
     }
 
     /// The settings.
@@ -580,6 +606,15 @@ impl Substrate for Gol {
             pipelines,
             rules,
             fused_groups: std::collections::HashMap::new(),
+            lanes: self.lanes_wpr().map(|wpr| {
+                let pipeline = gpu.pipeline_with_constants(
+                    &format!("gol_lanes_w{wpr}"),
+                    shaders::GOL_LANES,
+                    "lanes",
+                    &[("WPR", f64::from(wpr))],
+                );
+                (pipeline, std::collections::HashMap::new())
+            }),
             fuse_max_worlds: if gpu.info().device_type == wgpu::DeviceType::Cpu {
                 4
             } else {
@@ -695,6 +730,13 @@ struct GolBatch {
     rules: wgpu::Buffer,
     /// Fused-kernel bind groups (one per parity) by generations per dispatch, made on first use.
     fused_groups: std::collections::HashMap<u32, [wgpu::BindGroup; 2]>,
+    /// The world-per-invocation kernel (`shaders/gol_lanes.wgsl`) for this grid side, when it
+    /// applies (sides 32, 64, 128) and is chosen, with its bind groups by generations per
+    /// dispatch.
+    lanes: Option<(
+        wgpu::ComputePipeline,
+        std::collections::HashMap<u32, [wgpu::BindGroup; 2]>,
+    )>,
     /// Largest batch the fused kernel is used for. On a CPU adapter (lavapipe) a workgroup-
     /// resident generation costs about 7× a per-step one per word, so fusing only pays while
     /// the per-dispatch overhead dominates (measured: up to about 4 worlds of 64²); on a GPU
@@ -749,6 +791,40 @@ impl WorldBatch for GolBatch {
         let fusable = words <= FUSED_MAX_WORDS
             && FUSED_THREADS.is_multiple_of(self.params.words_per_row)
             && self.params.worlds <= self.fuse_max_worlds;
+        if steps >= 2
+            && let Some((pipeline, groups)) = &mut self.lanes
+        {
+            let groups = groups.entry(steps).or_insert_with(|| {
+                let uniform = self.gpu.storage_buffer(
+                    "gol lanes",
+                    bytemuck::bytes_of(&FuseParams { steps, pad: [0; 3] }),
+                    wgpu::BufferUsages::UNIFORM,
+                );
+                [0usize, 1].map(|i| {
+                    self.gpu
+                        .device
+                        .create_bind_group(&wgpu::BindGroupDescriptor {
+                            label: Some("gol lanes"),
+                            layout: &pipeline.get_bind_group_layout(0),
+                            entries: &[
+                                entry(0, &self.uniform),
+                                entry(1, &self.grids[i]),
+                                entry(2, &self.grids[1 - i]),
+                                entry(3, &self.rules),
+                                entry(4, &uniform),
+                            ],
+                        })
+                })
+            });
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &groups[self.current], &[]);
+            // Eight worlds (lanes) per workgroup.
+            pass.dispatch_workgroups(self.params.worlds.div_ceil(8), 1, 1);
+            drop(pass);
+            self.current = 1 - self.current;
+            return;
+        }
         if steps < 2 || !fusable {
             for _ in 0..steps {
                 self.encode_step(encoder);

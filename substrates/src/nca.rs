@@ -327,7 +327,7 @@ impl Nca {
     /// Whether batches step with the tiled kernel.
     #[must_use]
     pub fn uses_tiled_step(&self) -> bool {
-        self.tiled && self.grid_size().is_multiple_of(4) && !self.is_discrete()
+        self.tiled && self.grid_size().is_multiple_of(4)
     }
 
     /// Which neural CA, with its settings.
@@ -714,13 +714,17 @@ impl Substrate for Nca {
             })
         });
         let tile = self.uses_tiled_step().then(|| {
-            let d = self.channels();
-            let pipeline = gpu.pipeline_with_constants(
-                &format!("nca_tile_d{d}"),
-                shaders::NCA_TILE,
-                "step_tile",
-                &[("D", d as f64)],
-            );
+            let pipeline = if self.is_discrete() {
+                gpu.pipeline("dnca_tile", shaders::DNCA_TILE, "step_tile")
+            } else {
+                let d = self.channels();
+                gpu.pipeline_with_constants(
+                    &format!("nca_tile_d{d}"),
+                    shaders::NCA_TILE,
+                    "step_tile",
+                    &[("D", d as f64)],
+                )
+            };
             let groups = [0usize, 1].map(|i| {
                 gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                     label: Some("nca tile step"),

@@ -49,7 +49,15 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("plenia_render", PLENIA_RENDER, "render"),
     ("bench_probe", BENCH_PROBE, "fma_rate"),
     ("nca_tile", NCA_TILE, "step_tile"),
+    ("dnca_tile", DNCA_TILE, "step_tile"),
+    ("gol_lanes", GOL_LANES, "lanes"),
 ];
+
+/// Life-like CA: many generations of small grids, one world per invocation in private memory.
+pub const GOL_LANES: &str = shader!("gol_common.wgsl", "gol_lanes.wgsl");
+
+/// Discrete NCA: one step, quads of cells down row strips, tap-pair tables in workgroup memory.
+pub const DNCA_TILE: &str = shader!("common/hash.wgsl", "nca_common.wgsl", "dnca_tile.wgsl");
 
 /// Continuous NCA: one step, quads of cells down row strips, the network in workgroup memory.
 pub const NCA_TILE: &str = shader!("common/hash.wgsl", "nca_common.wgsl", "nca_tile.wgsl");

@@ -78,14 +78,24 @@ fn cpu_twin_matches_every_fixture_step() {
 #[test]
 fn gpu_matches_cpu_twin_on_random_rules_and_soups() {
     // Several rules (including B0 strobing ones) and sizes, seeded soups drawn on the GPU: the
-    // GPU must reproduce the CPU's initial soup and every generation exactly.
+    // GPU must reproduce the CPU's initial soup and every generation exactly, with every
+    // multi-generation kernel: world per invocation (32, 64, 128), workgroup-resident (the same
+    // sides with it forced off), and per-step dispatches (96).
     let rules = [6152.0, 7291.0, 2579.0, 133_519.0, 1.0, 262_143.0];
-    for size in [32, 96] {
+    for (size, lanes) in [
+        (32, true),
+        (64, true),
+        (128, true),
+        (32, false),
+        (64, false),
+        (96, true),
+    ] {
         let gol = Gol::new(GolConfig {
             size,
             start: GolStart::Soup { p0: None },
         })
-        .unwrap();
+        .unwrap()
+        .with_lanes_kernel(lanes);
         let spec = RolloutSpec {
             steps: 12,
             frame_steps: vec![],
@@ -102,7 +112,7 @@ fn gpu_matches_cpu_twin_on_random_rules_and_soups() {
                 assert_eq!(
                     grid(&gpu_states[w]),
                     grid(cpu_state),
-                    "size {size} rule {rule} step {t}"
+                    "size {size} lanes {lanes} rule {rule} step {t}"
                 );
             }
         }

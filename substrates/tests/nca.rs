@@ -345,34 +345,39 @@ fn dnca_initial_states_follow_the_init_logits() {
 fn dnca_gumbel_sampling_matches_the_twin() {
     // With Gumbel noise from the hash the GPU and the twin draw the same noise; only log()
     // rounding differs, which can flip a cell only where two noisy logits tie to ~1e-7·1e3.
-    let sub = Nca::discrete(DncaConfig {
-        grid_size: 32,
-        temperature: 0.5,
-        sampling: Sampling::Gumbel,
-        ..Default::default()
-    })
-    .unwrap();
-    let genome: Vec<f32> = (0..588).map(|i| 0.4 * (i as f32 * 0.61).cos()).collect();
-    let spec = RolloutSpec {
-        steps: 3,
-        frame_steps: vec![],
-        frame_size: 32,
-        dump_steps: vec![3],
-    };
-    let out = rollout(
-        gpu(),
-        &sub,
-        &genome,
-        &Init::Seed(9),
-        &spec,
-        &mut no_progress,
-    )
-    .unwrap();
-    let cpu = sub.cpu_rollout(&genome, &Init::Seed(9), 0, &[3]).unwrap();
-    let got = out.states[0].1[0]["grid"].to_i32();
-    let want = cpu[0]["grid"].to_i32();
-    let differ = got.iter().zip(&want).filter(|(a, b)| a != b).count();
-    assert!(differ <= 2, "{differ} cells differ");
+    // Both step kernels: tiled (sides that are multiples of 4) and per-cell (forced, and 30²).
+    for (size, tiled) in [(32u32, true), (32, false), (30, true)] {
+        let sub = Nca::discrete(DncaConfig {
+            grid_size: size,
+            temperature: 0.5,
+            sampling: Sampling::Gumbel,
+            ..Default::default()
+        })
+        .unwrap()
+        .with_tiled_step(tiled);
+        assert_eq!(sub.uses_tiled_step(), tiled && size % 4 == 0);
+        let genome: Vec<f32> = (0..588).map(|i| 0.4 * (i as f32 * 0.61).cos()).collect();
+        let spec = RolloutSpec {
+            steps: 3,
+            frame_steps: vec![],
+            frame_size: 32,
+            dump_steps: vec![3],
+        };
+        let out = rollout(
+            gpu(),
+            &sub,
+            &genome,
+            &Init::Seed(9),
+            &spec,
+            &mut no_progress,
+        )
+        .unwrap();
+        let cpu = sub.cpu_rollout(&genome, &Init::Seed(9), 0, &[3]).unwrap();
+        let got = out.states[0].1[0]["grid"].to_i32();
+        let want = cpu[0]["grid"].to_i32();
+        let differ = got.iter().zip(&want).filter(|(a, b)| a != b).count();
+        assert!(differ <= 2, "{size}² tiled {tiled}: {differ} cells differ");
+    }
 }
 
 #[test]
@@ -502,6 +507,7 @@ fn params_struct_matches_its_wgsl_mirror() {
         "nca_render",
         "dnca_init",
         "dnca_step",
+        "dnca_tile",
         "dnca_render",
     ] {
         check_layout::<NcaParams>(shader, "NcaParams", &fields);
