@@ -39,6 +39,30 @@ const MAX_NBRS: u32 = 32u;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> genomes: array<f32>;
 
+// The world's genome, copied once per workgroup (all of whose boids share the world) and then
+// read at constant indices: on CPU adapters a load whose address differs per lane costs ~10× a
+// constant-index one (`asal bench` probes), and the neighbour network reads ~100 weights per
+// neighbour. Offsets D*_B and D*_K above are multiples of 4 except D3_K, so layers read vec4s:
+// G[D0_K / 4 + 2k + h] holds Dense_0.kernel[k][4h … 4h + 3].
+const GENOME_VEC4S: u32 = 49u;
+var<workgroup> G: array<vec4<f32>, GENOME_VEC4S>;
+
+fn gf(i: u32) -> f32 {
+    return G[i / 4u][i % 4u];
+}
+
+fn tanh4(x: vec4<f32>) -> vec4<f32> {
+    return tanh(clamp(x, vec4<f32>(-15.0), vec4<f32>(15.0)));
+}
+
+// Dense layer of 8 inputs (a = 0…3, b = 4…7) to 8 outputs (half h: 4h … 4h + 3), kernel at
+// float k0, bias at float b0; summed in input order, then the bias, as the per-weight loop did.
+fn dense8(a: vec4<f32>, b: vec4<f32>, k0: u32, b0: u32, h: u32) -> vec4<f32> {
+    let k = k0 / 4u + h;
+    return a.x * G[k] + a.y * G[k + 2u] + a.z * G[k + 4u] + a.w * G[k + 6u] + b.x * G[k + 8u]
+        + b.y * G[k + 10u] + b.z * G[k + 12u] + b.w * G[k + 14u] + G[b0 / 4u + h];
+}
+
 // Some drivers evaluate tanh as a ratio of exponentials that overflows to NaN for large |x|;
 // tanh(±15) is already ±1 in float32, so clamping changes no result.
 fn tanh_f(x: f32) -> f32 {
@@ -54,15 +78,28 @@ fn delta(from_p: vec2<f32>, to_p: vec2<f32>) -> vec2<f32> {
 }
 
 @compute @workgroup_size(64)
-fn step(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn step(
+    @builtin(global_invocation_id) gid: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
     let n = params.n_boids;
     let i = gid.x;
+    let world = gid.z;
+    let g = world * GENOME_LEN;
+    if local < GENOME_VEC4S {
+        var q = vec4<f32>(0.0);
+        for (var k = 0u; k < 4u; k++) {
+            if 4u * local + k < GENOME_LEN {
+                q[k] = genomes[g + 4u * local + k];
+            }
+        }
+        G[local] = q;
+    }
+    workgroupBarrier();
     if i >= n {
         return;
     }
-    let world = gid.z;
     let base = world * n;
-    let g = world * GENOME_LEN;
     let me = src[base + i];
     let xi = me.xy;
     let vi = me.zw;
@@ -97,7 +134,8 @@ fn step(@builtin(global_invocation_id) gid: vec3<u32>) {
 
     let u = vi.x;
     let w = vi.y;
-    var pooled = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    var pooled_lo = vec4<f32>(0.0);
+    var pooled_hi = vec4<f32>(0.0);
     var hits = 0u;
     for (var r = 1u; r < count; r++) {
         if !(near_d[r] < params.visual_range) {
@@ -113,41 +151,36 @@ fn step(@builtin(global_invocation_id) gid: vec3<u32>) {
         let ly = -w * q.x + u * q.y + (w * xi.x - u * xi.y);
         let lvx = u * other.z + w * other.w;
         let lvy = -w * other.z + u * other.w;
-        var input = array<f32, 4>(50.0 * lx, 50.0 * ly, lvx, lvy);
-        var h1: array<f32, 8>;
-        for (var o = 0u; o < 8u; o++) {
-            var acc = 0.0;
-            for (var k = 0u; k < 4u; k++) {
-                acc += input[k] * genomes[g + D0_K + k * 8u + o];
-            }
-            h1[o] = tanh_f(acc + genomes[g + D0_B + o]);
+        let input = vec4<f32>(50.0 * lx, 50.0 * ly, lvx, lvy);
+        // Dense_0: 4 → 8, tanh; Dense_1: 8 → 8, tanh, pooled.
+        var h1: array<vec4<f32>, 2>;
+        for (var h = 0u; h < 2u; h++) {
+            let k = D0_K / 4u + h;
+            h1[h] = tanh4(
+                input.x * G[k] + input.y * G[k + 2u] + input.z * G[k + 4u] + input.w * G[k + 6u]
+                    + G[D0_B / 4u + h],
+            );
         }
-        for (var o = 0u; o < 8u; o++) {
-            var acc = 0.0;
-            for (var k = 0u; k < 8u; k++) {
-                acc += h1[k] * genomes[g + D1_K + k * 8u + o];
-            }
-            pooled[o] += tanh_f(acc + genomes[g + D1_B + o]);
-        }
+        pooled_lo += tanh4(dense8(h1[0], h1[1], D1_K, D1_B, 0u));
+        pooled_hi += tanh4(dense8(h1[0], h1[1], D1_K, D1_B, 1u));
         hits += 1u;
     }
 
     // No neighbour in range: the original selects an output of 0.
     var turn = 0.0;
     if hits > 0u {
-        var h3: array<f32, 8>;
-        for (var o = 0u; o < 8u; o++) {
-            var acc = 0.0;
-            for (var k = 0u; k < 8u; k++) {
-                acc += (pooled[k] / f32(hits)) * genomes[g + D2_K + k * 8u + o];
-            }
-            h3[o] = tanh_f(acc + genomes[g + D2_B + o]);
-        }
+        let mean_lo = pooled_lo / f32(hits);
+        let mean_hi = pooled_hi / f32(hits);
+        let h3_lo = tanh4(dense8(mean_lo, mean_hi, D2_K, D2_B, 0u));
+        let h3_hi = tanh4(dense8(mean_lo, mean_hi, D2_K, D2_B, 1u));
         var acc = 0.0;
-        for (var k = 0u; k < 8u; k++) {
-            acc += h3[k] * genomes[g + D3_K + k];
+        for (var k = 0u; k < 4u; k++) {
+            acc += h3_lo[k] * gf(D3_K + k);
         }
-        turn = 60.0 * tanh_f(acc + genomes[g + D3_B]);
+        for (var k = 0u; k < 4u; k++) {
+            acc += h3_hi[k] * gf(D3_K + 4u + k);
+        }
+        turn = 60.0 * tanh_f(acc + gf(D3_B));
     }
 
     // Lateral acceleration (0, turn) rotated to global; constant speed; position mod 1.
