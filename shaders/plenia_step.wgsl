@@ -12,11 +12,18 @@
 @group(0) @binding(2) var<storage, read> src: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read_write> dst: array<vec2<f32>>;
 
-@compute @workgroup_size(64)
+// Particles per invocation: each loaded neighbour position serves PER particles. On CPU adapters
+// the load (the same address in every lane, but not a constant) costs about as much as the
+// pair's arithmetic (`asal bench` probes). Keep in sync with `STEP_PER` in
+// substrates/src/plenia.rs.
+const PER: u32 = 8u;
+
+@compute @workgroup_size(16)
 fn step(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let i = gid.x;
+    let first = gid.x * PER;
     let w = gid.z;
-    if i >= params.particles {
+    let n = params.particles;
+    if first >= n {
         return;
     }
     let a = rules[2u * w];
@@ -27,31 +34,43 @@ fn step(@builtin(global_invocation_id) gid: vec3<u32>) {
     let mu_g = a.w;
     let sigma_g = b.x;
     let c_rep = b.y;
-    let base = w * params.particles;
-    let x = src[base + i];
-    var u = 0.0;
-    var grad_u = vec2<f32>(0.0, 0.0);
-    var grad_r = vec2<f32>(0.0, 0.0);
-    for (var j = 0u; j < params.particles; j++) {
-        let d = x - src[base + j];
-        let d2 = dot(d, d);
-        let r = plenia_r(d2);
-        var dr = vec2<f32>(0.0, 0.0);
-        if d2 > 1e-10 {
-            dr = d / r;
-        }
-        let z = (r - mu_k) / sigma_k;
-        let k = exp(-z * z);
-        u += k;
-        grad_u += (-2.0 * z / sigma_k * k) * dr;
-        grad_r -= max(1.0 - r, 0.0) * dr;
+    let base = w * n;
+    // Past the last particle, lanes repeat it and write nothing.
+    var x: array<vec2<f32>, PER>;
+    var u: array<f32, PER>;
+    var grad_u: array<vec2<f32>, PER>;
+    var grad_r: array<vec2<f32>, PER>;
+    for (var q = 0u; q < PER; q++) {
+        x[q] = src[base + min(first + q, n - 1u)];
+        u[q] = 0.0;
+        grad_u[q] = vec2<f32>(0.0);
+        grad_r[q] = vec2<f32>(0.0);
     }
-    u *= w_k;
-    grad_u *= w_k;
-    grad_r *= c_rep;
-    let zg = (u - mu_g) / sigma_g;
-    let g = exp(-zg * zg);
-    let dg_du = -2.0 * zg / sigma_g * g;
-    let grad_e = grad_r - dg_du * grad_u;
-    dst[base + i] = x - params.dt * grad_e;
+    for (var j = 0u; j < n; j++) {
+        let xj = src[base + j];
+        for (var q = 0u; q < PER; q++) {
+            let d = x[q] - xj;
+            let d2 = dot(d, d);
+            let r = plenia_r(d2);
+            var dr = vec2<f32>(0.0, 0.0);
+            if d2 > 1e-10 {
+                dr = d / r;
+            }
+            let z = (r - mu_k) / sigma_k;
+            let k = exp(-z * z);
+            u[q] += k;
+            grad_u[q] += (-2.0 * z / sigma_k * k) * dr;
+            grad_r[q] -= max(1.0 - r, 0.0) * dr;
+        }
+    }
+    for (var q = 0u; q < PER; q++) {
+        if first + q < n {
+            let uq = u[q] * w_k;
+            let zg = (uq - mu_g) / sigma_g;
+            let g = exp(-zg * zg);
+            let dg_du = -2.0 * zg / sigma_g * g;
+            let grad_e = grad_r[q] * c_rep - dg_du * (grad_u[q] * w_k);
+            dst[base + first + q] = x[q] - params.dt * grad_e;
+        }
+    }
 }

@@ -23,6 +23,9 @@ use crate::plife::{check_batch_limits, check_particles, given_state, read_pairs}
 use crate::reference::plenia::{self as twin, Rule};
 use crate::shaders;
 use crate::substrate::{FrameTarget, Init, Substrate, WorldBatch};
+
+/// Particles per step invocation. Keep in sync with `PER` in `shaders/plenia_step.wgsl`.
+const STEP_PER: u32 = 8;
 use crate::tensors::{State, Tensor};
 
 /// The original's base rule: μ_k, σ_k, w_k, μ_g, σ_g, c_rep.
@@ -327,7 +330,12 @@ impl WorldBatch for PleniaBatch {
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&self.pipelines.step);
         pass.set_bind_group(0, &self.step_groups[self.current], &[]);
-        pass.dispatch_workgroups(self.params.particles.div_ceil(64), 1, self.params.worlds);
+        // 16 invocations of STEP_PER particles each per workgroup.
+        pass.dispatch_workgroups(
+            self.params.particles.div_ceil(16 * STEP_PER),
+            1,
+            self.params.worlds,
+        );
         drop(pass);
         self.current = 1 - self.current;
     }
