@@ -9,6 +9,7 @@ mod models;
 mod replay;
 mod search;
 mod simulate;
+mod view;
 
 use std::process::ExitCode;
 
@@ -46,6 +47,8 @@ enum Command {
     Replay(replay::Args),
     /// Export runs' creatures as a static site: clips, fitness plots, atlas, creature files.
     Gallery(Box<gallery::Args>),
+    /// Open the desktop explorer on runs and creature files: watch, compare and steer them live.
+    View(view::Args),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +87,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Search(args) => search::run(adapter, &args),
         Command::Replay(args) => replay::run(adapter, &args),
         Command::Gallery(args) => gallery::run(adapter, &args),
+        Command::View(args) => view::run(adapter, &args),
     }
 }
 
