@@ -272,7 +272,7 @@ pub struct FollowedRun {
     entries: Vec<LogEntry>,
     problems: Vec<String>,
     config: Option<Config>,
-    config_error: Option<String>,
+    config_mtime: Option<SystemTime>,
     checkpoint: Option<CheckpointInfo>,
     checkpoint_mtime: Option<SystemTime>,
     best: Option<BestCreature>,
@@ -309,7 +309,7 @@ impl FollowedRun {
             entries: Vec::new(),
             problems: Vec::new(),
             config: None,
-            config_error: None,
+            config_mtime: None,
             checkpoint: None,
             checkpoint_mtime: None,
             best: None,
@@ -367,16 +367,19 @@ impl FollowedRun {
     /// Reads what changed: new log lines, and the config, checkpoint and best creature when their
     /// modification time moved.
     pub fn refresh(&mut self) {
-        if self.config.is_none() && self.config_error.is_none() {
-            let path = self.dir.join(CONFIG_FILE);
-            if path.is_file() {
-                match Config::load(&path) {
+        // Re-read when it changes: a run started again with Force writes a new one.
+        let config_path = self.dir.join(CONFIG_FILE);
+        let config_mtime = mtime(&config_path);
+        if config_mtime != self.config_mtime {
+            self.config_mtime = config_mtime;
+            self.config = None;
+            // The checkpoint's "done" is judged against the config: judge it again.
+            self.checkpoint_mtime = None;
+            self.checkpoint = None;
+            if config_mtime.is_some() {
+                match Config::load(&config_path) {
                     Ok(c) => self.config = Some(c),
-                    Err(e) => {
-                        let message = format!("cannot read the run's config: {e}");
-                        self.config_error = Some(message.clone());
-                        self.push_problem(message);
-                    }
+                    Err(e) => self.push_problem(format!("cannot read the run's config: {e}")),
                 }
             }
         }
@@ -986,7 +989,11 @@ impl SearchMonitor {
         ui.separator();
         match &self.run {
             Some(run) => {
-                if let Some(a) = run_ui(ui, run) {
+                let searching_here = self
+                    .job
+                    .as_ref()
+                    .is_some_and(|j| j.state.is_active() && j.out == run.dir());
+                if let Some(a) = run_ui(ui, run, searching_here) {
                     action = Some(a);
                 }
             }
@@ -1098,7 +1105,7 @@ fn job_label(state: &JobState) -> String {
     }
 }
 
-fn run_ui(ui: &mut egui::Ui, run: &FollowedRun) -> Option<MonitorAction> {
+fn run_ui(ui: &mut egui::Ui, run: &FollowedRun, searching_here: bool) -> Option<MonitorAction> {
     let mut action = None;
     ui.horizontal(|ui| {
         ui.label(format!("Run {}", run.dir().display()));
@@ -1116,7 +1123,18 @@ fn run_ui(ui: &mut egui::Ui, run: &FollowedRun) -> Option<MonitorAction> {
             config.optimiser.iterations
         ));
     }
-    ui.label(format!("Status: {}", run.status(SystemTime::now()).label()));
+    let status = match run.status(SystemTime::now()) {
+        // Our own worker is alive: a long first generation is not a stall.
+        RunStatus::Stalled { .. } | RunStatus::Waiting if searching_here => {
+            if run.entries().is_empty() {
+                RunStatus::Waiting
+            } else {
+                RunStatus::Running
+            }
+        }
+        status => status,
+    };
+    ui.label(format!("Status: {}", status.label()));
     ui.label(format!(
         "Generations: {} · compute time {}",
         run.generations(),
