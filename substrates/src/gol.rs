@@ -606,15 +606,21 @@ impl Substrate for Gol {
             pipelines,
             rules,
             fused_groups: std::collections::HashMap::new(),
-            lanes: self.lanes_wpr().map(|wpr| {
-                let pipeline = gpu.pipeline_with_constants(
-                    &format!("gol_lanes_w{wpr}"),
-                    shaders::GOL_LANES,
-                    "lanes",
-                    &[("WPR", f64::from(wpr))],
-                );
-                (pipeline, std::collections::HashMap::new())
-            }),
+            // One world per invocation wins on CPU adapters once a batch fills SIMD lanes (at
+            // batch 1 it uses one lane of eight: the workgroup kernel is faster there, measured
+            // 118k vs 84k generations/s at 64²); GPUs want the workgroup-resident kernel.
+            lanes: (worlds >= 2 && gpu.info().device_type == wgpu::DeviceType::Cpu)
+                .then(|| self.lanes_wpr())
+                .flatten()
+                .map(|wpr| {
+                    let pipeline = gpu.pipeline_with_constants(
+                        &format!("gol_lanes_w{wpr}"),
+                        shaders::GOL_LANES,
+                        "lanes",
+                        &[("WPR", f64::from(wpr))],
+                    );
+                    (pipeline, std::collections::HashMap::new())
+                }),
             fuse_max_worlds: if gpu.info().device_type == wgpu::DeviceType::Cpu {
                 4
             } else {
