@@ -187,13 +187,22 @@ impl App {
             self.reset_grid();
         }
         let thumb = self.settings.thumb_size.max(32) as f32 * 1.5;
+        let cell = thumb + ui.spacing().item_spacing.x;
+        let columns = ((ui.available_width() / cell).floor() as usize).max(1);
+        let tiles: Vec<(&GridGroup, usize)> = self
+            .grid
+            .groups
+            .iter()
+            .flat_map(|g| (0..g.entries.len()).map(move |i| (g, i)))
+            .collect();
         let mut open = None;
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
-                ui.horizontal_wrapped(|ui| {
-                    for g in &self.grid.groups {
-                        for (i, e) in g.entries.iter().enumerate() {
+                for row in tiles.chunks(columns) {
+                    ui.horizontal_top(|ui| {
+                        for &(g, i) in row {
+                            let e = &g.entries[i];
                             ui.vertical(|ui| {
                                 ui.set_width(thumb);
                                 let image = egui::Image::new((
@@ -228,8 +237,8 @@ impl App {
                                 );
                             });
                         }
-                    }
-                });
+                    });
+                }
             });
         if let Some(e) = open {
             self.open_entry(e);
