@@ -130,6 +130,10 @@ pub struct App {
     pub(crate) notices: Vec<Notice>,
     pub(crate) show_help: bool,
     pub(crate) rng: SearchRng,
+    pub(crate) monitor: crate::monitor::SearchMonitor,
+    pub(crate) readouts: Option<crate::readouts::ModelReadouts>,
+    pub(crate) live_best: Option<crate::follow::LiveBest>,
+    pub(crate) best_failures: Option<(PathBuf, Option<u64>, Option<u32>)>,
     last_frame: Option<u64>,
 }
 
@@ -172,6 +176,10 @@ impl App {
             notices: Vec::new(),
             show_help: false,
             rng: SearchRng::from_seed(0),
+            monitor: crate::monitor::SearchMonitor::new(),
+            readouts: None,
+            live_best: None,
+            best_failures: None,
             last_frame: None,
         };
         if app.gpu.is_none() {
@@ -365,7 +373,8 @@ impl App {
         !self.gpu_failed
             && (self.view.as_ref().is_some_and(CreatureView::playing)
                 || self.grid.playing
-                || self.interp.playing)
+                || self.interp.playing
+                || (self.settings.screen == Screen::Monitor && self.live_best.is_some()))
     }
 
     /// One frame of simulation for whatever is playing, plus GPU health checks.
@@ -395,7 +404,15 @@ impl App {
         {
             live.advance(&gpu, steps);
         }
-
+        // The followed run's best creature always runs while its screen is shown.
+        if self.settings.screen == Screen::Monitor
+            && let Some(best) = &mut self.live_best
+        {
+            best.live.advance(&gpu, steps);
+        }
+        if self.view.is_some() {
+            self.feed_readouts();
+        }
         if let Err(e) = gpu.check_errors("simulating") {
             self.error(format!("{e}"));
             self.view = None;
@@ -573,7 +590,7 @@ impl App {
     }
 
     fn monitor_ui(&mut self, ui: &mut egui::Ui) {
-        ui.label("The search monitor is being wired in.");
+        self.monitor_screen_ui(ui);
     }
 }
 

@@ -20,6 +20,7 @@ pub mod app;
 mod browser;
 pub mod edit;
 pub mod export;
+pub mod follow;
 pub mod grid;
 pub mod interp;
 pub mod library;

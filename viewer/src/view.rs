@@ -221,7 +221,9 @@ impl App {
         match CreatureView::open(&gpu, &rs, &mut self.modes, entry, self.settings.view_size) {
             Ok(v) => {
                 self.view = Some(v);
-
+                if let Some(r) = &mut self.readouts {
+                    r.reset();
+                }
                 self.settings.screen = Screen::Creature;
             }
             Err(e) => self.error(format!("cannot show {name}: {e:#}")),
@@ -234,6 +236,9 @@ impl App {
             let seed = v.seed;
             if let Err(e) = v.reset(&gpu, seed) {
                 self.error(format!("reset: {e:#}"));
+            }
+            if let Some(r) = &mut self.readouts {
+                r.reset();
             }
         }
     }
@@ -331,6 +336,7 @@ impl App {
             .resizable(true)
             .default_size(320.0)
             .show(ui, |ui| {
+                self.readouts_section_ui(ui);
                 if let Some(v) = &mut self.view {
                     action = parameters_ui(ui, v, &mut self.settings);
                 }
