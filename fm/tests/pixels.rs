@@ -126,6 +126,79 @@ fn other_frame_sizes_are_resized_to_224() {
     assert!(common::max_abs_diff(&a, &b) < 1e-6);
 }
 
+/// The model as the original defines it, step by step: resize the frame to 224 with the CPU
+/// reference resize, ImageNet-normalise, average 8×8 blocks (f64 sums), flatten channel-major,
+/// L2-normalise. The model folds resize and pooling into one map per axis; this is what it folds.
+fn resize_then_pool(frame: &Frame<'_>) -> Vec<f32> {
+    let rgb =
+        asal_fm::preprocess::resize_rgb(&frame.to_rgb_f32(), frame.width, frame.height, 224, 224);
+    let spec = asal_fm::ImageSpec::IMAGENET;
+    let mut out = vec![0.0f32; PIXEL_DIM];
+    for i in 0..28 {
+        for j in 0..28 {
+            let mut acc = [0.0f64; 3];
+            for y in i * 8..(i + 1) * 8 {
+                for x in j * 8..(j + 1) * 8 {
+                    for (c, a) in acc.iter_mut().enumerate() {
+                        *a += f64::from(rgb[(y * 224 + x) * 3 + c]);
+                    }
+                }
+            }
+            for (c, a) in acc.iter().enumerate() {
+                let v = (a / 64.0 - f64::from(spec.mean[c])) / f64::from(spec.std[c]);
+                out[c * 784 + i * 28 + j] = v as f32;
+            }
+        }
+    }
+    asal_fm::preprocess::l2_normalize_rows(&mut out, PIXEL_DIM);
+    out
+}
+
+#[test]
+fn folded_resize_and_pooling_equal_resizing_then_pooling() {
+    // Up (the search's 64² Life frames, odd 50 and 7), same size, down (256, 300), non-square.
+    let sizes = [
+        (64, 64),
+        (50, 50),
+        (7, 7),
+        (224, 224),
+        (256, 256),
+        (300, 97),
+        (64, 48),
+    ];
+    let model = PixelModel::new();
+    for (w, h) in sizes {
+        let mut x: u32 = 0x9e37_79b9 ^ (w * 1000 + h) as u32;
+        let bytes: Vec<u8> = (0..2 * w * h * 4)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x >> 24) as u8
+            })
+            .collect();
+        let floats: Vec<f32> = bytes[..w * h * 3]
+            .iter()
+            .map(|&b| f32::from(b) / 255.0)
+            .collect();
+        let frames = [
+            Frame::rgba8(w, h, &bytes[..w * h * 4]),
+            Frame::rgba8(w, h, &bytes[w * h * 4..]),
+            Frame::rgb_f32(w, h, &floats),
+        ];
+        let got = model.embed_images(&frames).unwrap();
+        for (k, f) in frames.iter().enumerate() {
+            let want = resize_then_pool(f);
+            // Both are the same linear map up to rounding: the reference resizes in f32 (relative
+            // error ~1e-7 per resized value, components are at most 1 in magnitude), the model sums
+            // in f64; 1e-6 is a few float32 ulps of a unit component, far below any real difference
+            // (one pixel of a 64² frame changed by one level moves its cell's component by ~6e-5).
+            let d = common::max_abs_diff(&got[k * PIXEL_DIM..(k + 1) * PIXEL_DIM], &want);
+            assert!(d <= 1e-6, "{w}×{h} frame {k}: max |diff| = {d:e}");
+        }
+    }
+}
+
 #[test]
 fn pixel_model_is_image_only_and_rejects_bad_frames() {
     let model = PixelModel::new();

@@ -671,6 +671,19 @@ impl FoundationModel for BoxedModel {
         self.0.image_spec()
     }
 
+    // Forwarded like the rest, so a GPU path feeds the boxed model its own way.
+    fn gpu_input(&self) -> asal_fm::GpuInput {
+        self.0.gpu_input()
+    }
+
+    fn embed_preprocessed(
+        &self,
+        values: &asal_fm::PixelValues,
+        n: usize,
+    ) -> asal_fm::Result<Vec<f32>> {
+        self.0.embed_preprocessed(values, n)
+    }
+
     fn embed_images(&self, frames: &[Frame<'_>]) -> asal_fm::Result<Vec<f32>> {
         self.0.embed_images(frames)
     }
