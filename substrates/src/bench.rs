@@ -279,6 +279,15 @@ pub fn suite() -> Result<Vec<Case>> {
             true,
         );
     }
+    // Particle Life's particle-per-invocation grid kernel: the baseline of the cell-per-invocation
+    // one, measured in the same run.
+    add(
+        "plife per-particle kernel ×16".into(),
+        Box::new(crate::plife::Plife::from_json(&json!({}))?.with_cell_step(false)),
+        16,
+        0,
+        true,
+    );
     add(
         "plife 5000 all pairs ×1".into(),
         build("plife", &json!({ "neighbours": "all_pairs" }))?,

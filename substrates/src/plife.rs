@@ -162,6 +162,7 @@ pub struct Plife {
     config: PlifeConfig,
     genome: GenomeSpec,
     searched: Vec<&'static str>,
+    cell_step: bool,
 }
 
 fn check_range(what: &str, v: f32, lo: f32, hi: f32, lo_open: bool) -> Result<()> {
@@ -386,7 +387,17 @@ impl Plife {
                 blocks,
             },
             searched,
+            cell_step: true,
         })
+    }
+
+    /// Chooses the grid step kernel: one invocation per grid cell, each neighbour load serving
+    /// several of the cell's particles (the default), or one invocation per particle, kept as
+    /// the benchmark baseline. Both give the same bits.
+    #[must_use]
+    pub fn with_cell_step(mut self, cell_step: bool) -> Self {
+        self.cell_step = cell_step;
+        self
     }
 
     /// Builds the substrate from a creature file's or search config's settings (JSON object;
@@ -704,7 +715,7 @@ impl Substrate for Plife {
         let key_buf = gpu.storage_buffer("plife draw keys", bytemuck::cast_slice(&keys), usage);
         let attr_buf = gpu.storage_buffer("plife discs", bytemuck::cast_slice(&attrs), usage);
         let grid_pipelines = shaders::particle_grid_pipelines(gpu);
-        let pipelines = shaders::plife_pipelines(gpu, self.config.neighbours);
+        let pipelines = shaders::plife_pipelines(gpu, self.config.neighbours, self.cell_step);
         let scratch = GridScratch::new(gpu, n, worlds, cell_stride);
         let sim = GridUse::new(
             gpu,
@@ -751,6 +762,7 @@ impl Substrate for Plife {
             gpu: gpu.clone(),
             params,
             neighbours: self.config.neighbours,
+            cell_step: self.cell_step,
             states: state_buf,
             colours,
             attrs: attr_buf,
@@ -796,6 +808,7 @@ struct PlifeBatch {
     gpu: Gpu,
     params: PlifeParams,
     neighbours: Neighbours,
+    cell_step: bool,
     states: [wgpu::Buffer; 2],
     colours: Vec<u32>,
     attrs: wgpu::Buffer,
@@ -821,7 +834,12 @@ impl WorldBatch for PlifeBatch {
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&self.pipelines.step);
         pass.set_bind_group(0, &self.step_groups[self.current], &[]);
-        pass.dispatch_workgroups(self.params.particles.div_ceil(64), 1, self.params.worlds);
+        if self.neighbours == Neighbours::Grid && self.cell_step {
+            // 16 cells per workgroup; cells past a world's side² return at once.
+            pass.dispatch_workgroups(self.params.cell_stride.div_ceil(16), 1, self.params.worlds);
+        } else {
+            pass.dispatch_workgroups(self.params.particles.div_ceil(64), 1, self.params.worlds);
+        }
         drop(pass);
         self.current = 1 - self.current;
     }

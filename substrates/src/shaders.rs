@@ -42,6 +42,7 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("particle_sort", PARTICLE_SORT, "sort"),
     ("particle_splat", PARTICLE_SPLAT, "splat_discs"),
     ("plife_step", PLIFE_STEP, "step"),
+    ("plife_step_cells", PLIFE_STEP_CELLS, "step_cells"),
     ("plife_step_all", PLIFE_STEP_ALL, "step_all"),
     ("plife_plus_step", PLIFE_PLUS_STEP, "step"),
     ("plenia_step", PLENIA_STEP, "step"),
@@ -242,6 +243,12 @@ pub const PLIFE_STEP: &str = shader!(
     "plife_common.wgsl",
     "plife_step.wgsl"
 );
+/// Particle Life: one step through the grid, one invocation per grid cell.
+pub const PLIFE_STEP_CELLS: &str = shader!(
+    "particle_common.wgsl",
+    "plife_common.wgsl",
+    "plife_step_cells.wgsl"
+);
 /// Particle Life: one step over all pairs (benchmark baseline only).
 pub const PLIFE_STEP_ALL: &str = shader!("plife_common.wgsl", "plife_step_all.wgsl");
 /// Particle Life++: one step through the grid.
@@ -283,8 +290,16 @@ pub(crate) struct PlifePipelines {
     pub(crate) step: wgpu::ComputePipeline,
 }
 
-pub(crate) fn plife_pipelines(gpu: &Gpu, neighbours: crate::plife::Neighbours) -> PlifePipelines {
+/// `cell_step`: through the grid, one invocation per cell rather than per particle.
+pub(crate) fn plife_pipelines(
+    gpu: &Gpu,
+    neighbours: crate::plife::Neighbours,
+    cell_step: bool,
+) -> PlifePipelines {
     let step = match neighbours {
+        crate::plife::Neighbours::Grid if cell_step => {
+            gpu.pipeline("plife_step_cells", PLIFE_STEP_CELLS, "step_cells")
+        }
         crate::plife::Neighbours::Grid => gpu.pipeline("plife_step", PLIFE_STEP, "step"),
         crate::plife::Neighbours::AllPairs => {
             gpu.pipeline("plife_step_all", PLIFE_STEP_ALL, "step_all")
