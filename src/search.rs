@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use asal_fm::{CachedModel, OnnxOptions, open_model};
 use asal_search::config::{Config, OptimiserKind};
 use asal_search::optim::Optimiser as _;
-use asal_search::pipeline::{BoxedModel, Pipeline, PipelineSpec, image_only_error};
-use asal_search::run::{LogEntry, OpenMode, RunStore};
-use asal_search::runner::{self, Engine, RunState};
-use asal_substrates::Gpu;
+use asal_search::pipeline::{BoxedModel, PipelineSpec, image_only_error};
+use asal_search::run::{LogEntry, OpenMode};
+use asal_search::runner::{Engine, RunState};
+use asal_search::session::{SearchSession, SessionEnd, SessionObserver, SessionStart};
 use asal_substrates::creature::build;
 
 /// Arguments of `asal search`.
@@ -155,9 +155,6 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
     if needs_text && !model.supports_text() {
         return Err(image_only_error(&config, model.name()).into());
     }
-    let model_id = model.name().to_string();
-    let model = CachedModel::new(BoxedModel(model), config.model.cache);
-
     let mode = if args.resume {
         OpenMode::Resume
     } else if args.force {
@@ -165,50 +162,20 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
     } else {
         OpenMode::New
     };
-    if mode == OpenMode::Resume {
-        let stored = RunStore::open(&out, &resolved, OpenMode::Resume)?.config_toml()?;
-        let stored_config =
-            Config::from_toml_str(&stored, &out.join("config.toml").display().to_string())?;
-        if stored_config != config {
-            bail!(
+    let mut search = SearchSession::open(config, substrate, model, &out, mode, adapter).map_err(
+        |e| match e {
+            asal_search::Error::ConfigChanged { stored } => anyhow::anyhow!(
                 "{} was written for a different config than {}{}; resume with the same config and \
                  --scale, or start a new run with --out DIR (or --force to overwrite)",
-                out.join("config.toml").display(),
+                stored.display(),
                 args.config.display(),
                 args.scale
                     .map(|s| format!(" --scale {s}"))
                     .unwrap_or_default()
-            );
-        }
-    }
-    let gpu = Gpu::new(adapter)?;
-    let store = RunStore::open(&out, &resolved, mode)?;
-    let mut state = match mode {
-        OpenMode::Resume => match store.load_checkpoint::<RunState>()? {
-            Some(cp) => {
-                store.truncate_log(cp.generation)?;
-                let mut state = cp.state;
-                state.restore_members(&store);
-                state
-            }
-            None => {
-                store.truncate_log(0)?;
-                RunState::new(&config, dim)?
-            }
+            ),
+            other => other.into(),
         },
-        _ => RunState::new(&config, dim)?,
-    };
-    let pipeline = Pipeline::new(&gpu, substrate.as_ref(), &model, &config)?;
-    eprintln!(
-        "search: {} ({dim}-value genome) on {}, model {model_id}, {:?} initial states → {}",
-        substrate.name(),
-        gpu.info().name,
-        pipeline.init_mode(),
-        out.display()
-    );
-    if state.generation > 0 {
-        eprintln!("resuming after generation {}", state.generation);
-    }
+    )?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let signals = Arc::new(AtomicUsize::new(0));
@@ -224,7 +191,7 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         .context("installing the SIGINT/SIGTERM handler")?;
     }
 
-    let c = cost(&config, &spec)?;
+    let c = cost(search.config(), &spec)?;
     let bar = indicatif::ProgressBar::new(c.generations);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -232,38 +199,18 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    bar.set_position(state.generation.min(c.generations));
-    let keep = config.run.keep_best;
-    let mut session: Vec<LogEntry> = Vec::new();
+    bar.set_position(search.state().generation.min(c.generations));
+    let mut progress = Progress {
+        bar: &bar,
+        out: &out,
+        session: Vec::new(),
+    };
     let started = Instant::now();
-    while !state.is_done(&config) {
-        match state.step(&pipeline, keep, &mut |_| {}, &stop) {
-            Ok(entry) => {
-                store.append_log(&entry)?;
-                bar.set_message(format!("best {:.5}", entry.best_so_far));
-                bar.inc(1);
-                tracing::info!(
-                    "generation {}: best {:.5} mean {:.5} ({:.2} s)",
-                    entry.generation,
-                    entry.best_fitness,
-                    entry.mean_fitness,
-                    entry.seconds.get("evaluate").copied().unwrap_or(0.0)
-                );
-                session.push(entry);
-                if state.generation.is_multiple_of(config.run.checkpoint_every) {
-                    checkpoint(&store, &config, &spec, &model_id, &state)?;
-                }
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-            }
-            Err(asal_search::Error::Interrupted) => break,
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let end = search.run(&stop, &mut progress)?;
     bar.finish_and_clear();
-    checkpoint(&store, &config, &spec, &model_id, &state)?;
-    if stop.load(Ordering::SeqCst) && !state.is_done(&config) {
+    let session = progress.session;
+    let state = search.state();
+    if end == SessionEnd::Stopped {
         eprintln!(
             "interrupted after generation {}; checkpoint written. Continue with: asal search {} --out {} --resume{}",
             state.generation,
@@ -275,35 +222,65 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         );
         std::process::exit(130);
     }
-    summarise(&state, &session, started.elapsed().as_secs_f64(), &model);
+    summarise(
+        state,
+        &session,
+        started.elapsed().as_secs_f64(),
+        search.model(),
+    );
     if args.clips > 0 {
-        let paths = store.creature_paths()?;
+        let paths = search.store().creature_paths()?;
         for path in paths.iter().take(args.clips) {
             let dir = out.join("clips").join(
                 path.file_stem()
                     .map_or_else(|| "creature".into(), |s| s.to_string_lossy().into_owned()),
             );
             // A denser clip than the K scored frames, so it plays as an animation.
-            crate::replay::replay_to_clips(&gpu, path, &dir, Some(spec.steps.min(63) + 1), false)?;
+            crate::replay::replay_to_clips(
+                search.gpu(),
+                path,
+                &dir,
+                Some(spec.steps.min(63) + 1),
+                false,
+            )?;
         }
     }
     println!("run directory: {}", out.display());
     Ok(())
 }
 
-fn checkpoint(
-    store: &RunStore,
-    config: &Config,
-    spec: &PipelineSpec,
-    model_id: &str,
-    state: &RunState,
-) -> Result<()> {
-    // Members first: a crash between the two leaves a file with more members than the checkpoint
-    // counts (cut back on resume), never fewer.
-    runner::write_members(store, state)?;
-    store.save_checkpoint(state.generation, state)?;
-    runner::write_outputs(store, config, spec, model_id, state)?;
-    Ok(())
+/// The terminal's view of a session: the start line, the progress bar, the session's log entries
+/// (for the benchmark summary).
+struct Progress<'a> {
+    bar: &'a indicatif::ProgressBar,
+    out: &'a Path,
+    session: Vec<LogEntry>,
+}
+
+impl SessionObserver for Progress<'_> {
+    fn started(&mut self, start: &SessionStart) {
+        self.bar.suspend(|| {
+            eprintln!(
+                "search: {} ({}-value genome) on {}, model {}, {:?} initial states → {}",
+                start.substrate,
+                start.genome_dim,
+                start.adapter,
+                start.model,
+                start.init_mode,
+                self.out.display()
+            );
+            if start.resumed_after > 0 {
+                eprintln!("resuming after generation {}", start.resumed_after);
+            }
+        });
+    }
+
+    fn generation_done(&mut self, entry: &LogEntry, _state: &RunState) {
+        self.bar
+            .set_message(format!("best {:.5}", entry.best_so_far));
+        self.bar.inc(1);
+        self.session.push(entry.clone());
+    }
 }
 
 /// Prints the result and the benchmark figures of this session.

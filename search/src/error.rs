@@ -56,6 +56,14 @@ pub enum Error {
         "run directory {0} already exists; pass --resume to continue it or --force to overwrite it"
     )]
     RunExists(PathBuf),
+    /// A resumed run directory was written for a different config than the one given.
+    #[error(
+        "{stored} was written for a different config; resume with the same config, or start a new run in another directory"
+    )]
+    ConfigChanged {
+        /// The run directory's `config.toml`.
+        stored: PathBuf,
+    },
     /// A checkpoint could not be read back; the run directory is left untouched.
     #[error("corrupt checkpoint {path}: {message}")]
     CorruptCheckpoint {

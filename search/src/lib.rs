@@ -15,6 +15,8 @@
 //! - [`pipeline`]: genomes → batched rollouts (common random numbers) → frames → pre-filter →
 //!   embeddings → objective → fitness, with per-stage timings.
 //! - [`runner`]: the checkpointable run state (optimiser, best creatures) and one generation's step.
+//! - [`session`]: a run directory opened or resumed and stepped to its end or a stop, writing log,
+//!   members, checkpoints and creatures at the same points for every caller.
 
 pub mod config;
 pub mod error;
@@ -24,6 +26,7 @@ pub mod pipeline;
 pub mod rng;
 pub mod run;
 pub mod runner;
+pub mod session;
 
 #[cfg(test)]
 mod test_util;

@@ -8,8 +8,9 @@
 //!   (waiting, running, stalled, done — done as the checkpointed run state says, the same test the
 //!   search itself uses) and its current best creature (`creatures/best-000.json`).
 //! - [`SearchMonitor`] is the panel: attach to a run or start a search from a config. A started search
-//!   runs in-process on a worker thread with its own [`Gpu`], through the search crate's runner
-//!   (the same loop as `asal search`: log, checkpoints every `run.checkpoint_every`, creature files).
+//!   runs in-process on a worker thread with its own GPU device, through the search crate's
+//!   [`SearchSession`] (the loop `asal search` runs: log, checkpoints every `run.checkpoint_every`,
+//!   sweep members, creature files).
 //!   Stopping it interrupts the current generation and writes a checkpoint, so the run directory
 //!   resumes exactly (`Resume` here or `asal search CONFIG --out DIR --resume`). Its errors appear
 //!   in the panel.
@@ -28,12 +29,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context as _, bail};
-use asal_fm::{CachedModel, OnnxOptions, open_model};
+use asal_fm::{OnnxOptions, open_model};
 use asal_search::config::Config;
-use asal_search::pipeline::{BoxedModel, Pipeline, PipelineSpec, image_only_error};
+use asal_search::pipeline::image_only_error;
 use asal_search::run::{LogEntry, OpenMode, RunStore};
-use asal_search::runner::{self, RunState};
-use asal_substrates::Gpu;
+use asal_search::runner::RunState;
+use asal_search::session::{SearchSession, SessionEnd, SessionObserver, SessionStart};
 use asal_substrates::creature::{Creature, build};
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
@@ -697,8 +698,8 @@ impl Drop for SearchJob {
     }
 }
 
-/// The search loop of `asal search` without its terminal output: resolve the config, open the
-/// model, the GPU and the run directory, step generations, log, checkpoint.
+/// `asal search` without its terminal output: resolve the config, open the model, then run the
+/// search crate's session (run directory, generations, log, checkpoints) to its end or a stop.
 fn run_search(
     request: &SearchRequest,
     stop: &AtomicBool,
@@ -723,8 +724,6 @@ fn run_search(
         .with_context(|| format!("{config_name}: [substrate]"))?;
     let dim = substrate.genome().dim();
     RunState::new(&config, dim).with_context(|| config_name.clone())?;
-    let spec = PipelineSpec::from_config(&config);
-    let resolved = config.to_toml_string()?;
     let needs_text = config.objective.weighted().needs_prompts();
     if needs_text && config.model.name == "pixels" {
         return Err(image_only_error(&config, "pixels").into());
@@ -739,77 +738,61 @@ fn run_search(
     if needs_text && !model.supports_text() {
         return Err(image_only_error(&config, model.name()).into());
     }
-    let model_id = model.name().to_string();
-    let model = CachedModel::new(BoxedModel(model), config.model.cache);
-    if request.mode == OpenMode::Resume && request.config.is_some() {
-        let stored = RunStore::open(&request.out, &resolved, OpenMode::Resume)?.config_toml()?;
-        let stored_config =
-            Config::from_toml_str(&stored, &stored_config_path.display().to_string())?;
-        if stored_config != config {
-            bail!(
-                "{} was written for a different config than {config_name}; resume with the same \
-                 config, or start a new run in another directory",
-                stored_config_path.display()
-            );
-        }
-    }
-    let gpu = Gpu::new(request.adapter.as_deref())?;
-    let store = RunStore::open(&request.out, &resolved, request.mode)?;
-    let mut state = match request.mode {
-        OpenMode::Resume => match store.load_checkpoint::<RunState>()? {
-            Some(cp) => {
-                store.truncate_log(cp.generation)?;
-                let mut state = cp.state;
-                state.restore_members(&store);
-                state
-            }
-            None => {
-                store.truncate_log(0)?;
-                RunState::new(&config, dim)?
-            }
-        },
-        _ => RunState::new(&config, dim)?,
+    let mut search = SearchSession::open(
+        config,
+        substrate,
+        model,
+        &request.out,
+        request.mode,
+        request.adapter.as_deref(),
+    )
+    .map_err(|e| match e {
+        asal_search::Error::ConfigChanged { stored } => anyhow::anyhow!(
+            "{} was written for a different config than {config_name}; resume with the same \
+             config, or start a new run in another directory",
+            stored.display()
+        ),
+        other => other.into(),
+    })?;
+    let mut observer = JobObserver {
+        events,
+        out: &request.out,
     };
-    let pipeline = Pipeline::new(&gpu, substrate.as_ref(), &model, &config)?;
-    let _ = events.send(JobEvent::Started(format!(
-        "search: {} ({dim}-value genome) on {}, model {model_id} → {}{}",
-        substrate.name(),
-        gpu.info().name,
-        request.out.display(),
-        if state.generation > 0 {
-            format!(", resuming after generation {}", state.generation)
-        } else {
-            String::new()
-        }
-    )));
-    let checkpoint = |state: &RunState| -> anyhow::Result<()> {
-        // Members first, as `asal search` does: a crash between the two leaves more members than
-        // the checkpoint counts (cut back on resume), never fewer.
-        runner::write_members(&store, state)?;
-        store.save_checkpoint(state.generation, state)?;
-        runner::write_outputs(&store, &config, &spec, &model_id, state)?;
-        Ok(())
-    };
-    let keep = config.run.keep_best;
-    while !state.is_done(&config) && !stop.load(Ordering::SeqCst) {
-        match state.step(&pipeline, keep, &mut |_| {}, stop) {
-            Ok(entry) => {
-                store.append_log(&entry)?;
-                let _ = events.send(JobEvent::Generation(entry.generation));
-                if state.generation.is_multiple_of(config.run.checkpoint_every) {
-                    checkpoint(&state)?;
-                }
-            }
-            Err(asal_search::Error::Interrupted) => break,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    checkpoint(&state)?;
-    Ok(if state.is_done(&config) {
-        JobEnd::Finished(state.generation)
-    } else {
-        JobEnd::Stopped(state.generation)
+    let end = search.run(stop, &mut observer)?;
+    let generation = search.state().generation;
+    Ok(match end {
+        SessionEnd::Finished => JobEnd::Finished(generation),
+        SessionEnd::Stopped => JobEnd::Stopped(generation),
     })
+}
+
+/// Forwards a session's progress to the panel.
+struct JobObserver<'a> {
+    events: &'a Sender<JobEvent>,
+    out: &'a Path,
+}
+
+impl SessionObserver for JobObserver<'_> {
+    fn started(&mut self, start: &SessionStart) {
+        // The receiver may be gone (monitor dropped); the search still ends cleanly.
+        let _ = self.events.send(JobEvent::Started(format!(
+            "search: {} ({}-value genome) on {}, model {} → {}{}",
+            start.substrate,
+            start.genome_dim,
+            start.adapter,
+            start.model,
+            self.out.display(),
+            if start.resumed_after > 0 {
+                format!(", resuming after generation {}", start.resumed_after)
+            } else {
+                String::new()
+            }
+        )));
+    }
+
+    fn generation_done(&mut self, entry: &LogEntry, _state: &RunState) {
+        let _ = self.events.send(JobEvent::Generation(entry.generation));
+    }
 }
 
 /// The search monitor panel: one followed run and at most one search started from here.
