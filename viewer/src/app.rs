@@ -379,6 +379,14 @@ impl App {
 
     /// One frame of simulation for whatever is playing, plus GPU health checks.
     fn tick(&mut self) {
+        // A lost device is reported from wgpu's maintenance; poll once per frame (without
+        // waiting) so the loss is noticed even when nothing else polls.
+        if let Some(gpu) = &self.gpu
+            && let Err(e) = gpu.device.poll(wgpu::PollType::Poll)
+            && let Ok(mut slot) = self.device_lost.lock()
+        {
+            slot.get_or_insert_with(|| e.to_string());
+        }
         let lost = self.device_lost.lock().ok().and_then(|mut s| s.take());
         if let Some(reason) = lost {
             self.gpu_failed = true;

@@ -410,3 +410,42 @@ impl eframe::Storage for MemoryStorage {
     }
     fn flush(&mut self) {}
 }
+
+#[test]
+fn dropping_files_on_the_window_opens_them() {
+    let f = fixture();
+    let mut h = harness(Vec::new());
+    h.run();
+    assert!(h.state().library().entries.is_empty());
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(f.run.clone())));
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(
+            f.dir.path().join("missing.json"),
+        )));
+    h.run();
+    let app = h.state();
+    assert_eq!(app.library().entries.len(), RULES.len());
+    assert_eq!(app.grid().len(), RULES.len());
+    let last = app.notices().last().unwrap();
+    assert!(
+        last.is_error && last.text.contains("missing.json"),
+        "{}",
+        last.text
+    );
+}
+
+/// A file dropped on the window, as the windowing layer reports it.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl eframe::egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
