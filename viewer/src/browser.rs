@@ -130,13 +130,14 @@ impl App {
                             {
                                 open = Some(i);
                             }
-                            ui.label(e.substrate());
-                            ui.label(truncate(&e.objective(), 28));
+                            // Same order as `SortKey::ALL`, the header row.
                             ui.label(
                                 e.creature
                                     .score
                                     .map_or_else(|| "–".to_owned(), |s| format!("{s:.4}")),
                             );
+                            ui.label(e.substrate());
+                            ui.label(truncate(&e.objective(), 28));
                             ui.end_row();
                         }
                     });

@@ -72,7 +72,8 @@ pub enum SortKey {
 
 impl SortKey {
     /// All keys, in column order.
-    pub const ALL: [SortKey; 4] = [Self::Name, Self::Substrate, Self::Objective, Self::Score];
+    // Score second: the list panel clips its right edge first, and the score is what users sort by.
+    pub const ALL: [SortKey; 4] = [Self::Name, Self::Score, Self::Substrate, Self::Objective];
 
     /// Column title.
     #[must_use]
