@@ -14,7 +14,7 @@
 
 use crate::error::{FmError, Result};
 use crate::model::FoundationModel;
-use crate::preprocess::{Frame, ImageSpec, Pixels, l2_normalize_rows, taps};
+use crate::preprocess::{Frame, ImageSpec, Pixels, l2_normalize_rows, resize_rgb, taps};
 
 /// Input size the pixel model pools from.
 pub const PIXEL_INPUT: usize = 224;
@@ -167,6 +167,40 @@ impl PixelModel {
             &mut out,
         );
         Ok(out)
+    }
+
+    /// The unit embedding of one frame computed as the original defines the model, step by step:
+    /// resize to 224 with the reference resize, ImageNet-normalise, average 8×8 blocks (f64
+    /// sums), flatten channel-major, L2-normalise. [`Self::features`] folds resize and pooling
+    /// into one map per axis (~12× faster); this is the reference it is tested against.
+    pub fn reference_embedding(frame: &Frame<'_>) -> Vec<f32> {
+        let rgb = resize_rgb(
+            &frame.to_rgb_f32(),
+            frame.width,
+            frame.height,
+            PIXEL_INPUT,
+            PIXEL_INPUT,
+        );
+        let spec = ImageSpec::IMAGENET;
+        let mut out = vec![0.0f32; PIXEL_DIM];
+        for i in 0..PIXEL_GRID {
+            for j in 0..PIXEL_GRID {
+                let mut acc = [0.0f64; 3];
+                for y in i * 8..(i + 1) * 8 {
+                    for x in j * 8..(j + 1) * 8 {
+                        for (c, a) in acc.iter_mut().enumerate() {
+                            *a += f64::from(rgb[(y * PIXEL_INPUT + x) * 3 + c]);
+                        }
+                    }
+                }
+                for (c, a) in acc.iter().enumerate() {
+                    let v = (a / 64.0 - f64::from(spec.mean[c])) / f64::from(spec.std[c]);
+                    out[c * PIXEL_GRID * PIXEL_GRID + i * PIXEL_GRID + j] = v as f32;
+                }
+            }
+        }
+        l2_normalize_rows(&mut out, PIXEL_DIM);
+        out
     }
 }
 

@@ -126,34 +126,6 @@ fn other_frame_sizes_are_resized_to_224() {
     assert!(common::max_abs_diff(&a, &b) < 1e-6);
 }
 
-/// The model as the original defines it, step by step: resize the frame to 224 with the CPU
-/// reference resize, ImageNet-normalise, average 8×8 blocks (f64 sums), flatten channel-major,
-/// L2-normalise. The model folds resize and pooling into one map per axis; this is what it folds.
-fn resize_then_pool(frame: &Frame<'_>) -> Vec<f32> {
-    let rgb =
-        asal_fm::preprocess::resize_rgb(&frame.to_rgb_f32(), frame.width, frame.height, 224, 224);
-    let spec = asal_fm::ImageSpec::IMAGENET;
-    let mut out = vec![0.0f32; PIXEL_DIM];
-    for i in 0..28 {
-        for j in 0..28 {
-            let mut acc = [0.0f64; 3];
-            for y in i * 8..(i + 1) * 8 {
-                for x in j * 8..(j + 1) * 8 {
-                    for (c, a) in acc.iter_mut().enumerate() {
-                        *a += f64::from(rgb[(y * 224 + x) * 3 + c]);
-                    }
-                }
-            }
-            for (c, a) in acc.iter().enumerate() {
-                let v = (a / 64.0 - f64::from(spec.mean[c])) / f64::from(spec.std[c]);
-                out[c * 784 + i * 28 + j] = v as f32;
-            }
-        }
-    }
-    asal_fm::preprocess::l2_normalize_rows(&mut out, PIXEL_DIM);
-    out
-}
-
 #[test]
 fn folded_resize_and_pooling_equal_resizing_then_pooling() {
     // Up (the search's 64² Life frames, odd 50 and 7), same size, down (256, 300), non-square.
@@ -188,7 +160,7 @@ fn folded_resize_and_pooling_equal_resizing_then_pooling() {
         ];
         let got = model.embed_images(&frames).unwrap();
         for (k, f) in frames.iter().enumerate() {
-            let want = resize_then_pool(f);
+            let want = PixelModel::reference_embedding(f);
             // Both are the same linear map up to rounding: the reference resizes in f32 (relative
             // error ~1e-7 per resized value, components are at most 1 in magnitude), the model sums
             // in f64; 1e-6 is a few float32 ulps of a unit component, far below any real difference

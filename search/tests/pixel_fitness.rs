@@ -7,8 +7,7 @@
 
 use std::sync::atomic::AtomicBool;
 
-use asal_fm::preprocess::{l2_normalize_rows, resize_rgb};
-use asal_fm::{CachedModel, FoundationModel, Frame, ImageSpec, PIXEL_DIM, PixelModel};
+use asal_fm::{CachedModel, FoundationModel, Frame, PIXEL_DIM, PixelModel};
 use asal_search::config::Config;
 use asal_search::pipeline::{BoxedModel, Pipeline};
 use asal_substrates::Gpu;
@@ -31,31 +30,10 @@ impl FoundationModel for ResizeThenPool {
     }
 
     fn embed_images(&self, frames: &[Frame<'_>]) -> asal_fm::Result<Vec<f32>> {
-        let spec = ImageSpec::IMAGENET;
-        let mut all = Vec::with_capacity(frames.len() * PIXEL_DIM);
-        for f in frames {
-            let rgb = resize_rgb(&f.to_rgb_f32(), f.width, f.height, 224, 224);
-            let mut out = vec![0.0f32; PIXEL_DIM];
-            for i in 0..28 {
-                for j in 0..28 {
-                    let mut acc = [0.0f64; 3];
-                    for y in i * 8..(i + 1) * 8 {
-                        for x in j * 8..(j + 1) * 8 {
-                            for (c, a) in acc.iter_mut().enumerate() {
-                                *a += f64::from(rgb[(y * 224 + x) * 3 + c]);
-                            }
-                        }
-                    }
-                    for (c, a) in acc.iter().enumerate() {
-                        let v = (a / 64.0 - f64::from(spec.mean[c])) / f64::from(spec.std[c]);
-                        out[c * 784 + i * 28 + j] = v as f32;
-                    }
-                }
-            }
-            all.extend(out);
-        }
-        l2_normalize_rows(&mut all, PIXEL_DIM);
-        Ok(all)
+        Ok(frames
+            .iter()
+            .flat_map(PixelModel::reference_embedding)
+            .collect())
     }
 
     fn embed_texts(&self, _: &[String]) -> asal_fm::Result<Vec<f32>> {
