@@ -288,6 +288,14 @@ pub fn suite() -> Result<Vec<Case>> {
         0,
         true,
     );
+    // Particle Life++'s particle-per-invocation kernel: the baseline of the in-range one.
+    add(
+        "plife_plus per-particle kernel ×16".into(),
+        Box::new(crate::plife_plus::PlifePlus::from_json(&json!({}))?.with_in_range_step(false)),
+        16,
+        0,
+        true,
+    );
     add(
         "plife 5000 all pairs ×1".into(),
         build("plife", &json!({ "neighbours": "all_pairs" }))?,

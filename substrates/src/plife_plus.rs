@@ -105,6 +105,7 @@ pub struct PlifePlusParams {
 pub struct PlifePlus {
     config: PlifePlusConfig,
     genome: GenomeSpec,
+    in_range_step: bool,
 }
 
 /// A world's particles: positions, velocities, colour vectors.
@@ -159,7 +160,17 @@ impl PlifePlus {
                 substrate: "plife_plus".into(),
                 blocks,
             },
+            in_range_step: true,
         })
+    }
+
+    /// Chooses the step kernel: particles in grid order with the network run only for sources
+    /// inside rmax (the default), or one particle per invocation in index order with the network
+    /// under a branch per candidate, kept as the benchmark baseline. Both give the same bits.
+    #[must_use]
+    pub fn with_in_range_step(mut self, in_range_step: bool) -> Self {
+        self.in_range_step = in_range_step;
+        self
     }
 
     /// Builds the substrate from a creature file's or search config's settings (JSON object;
@@ -393,7 +404,7 @@ impl Substrate for PlifePlus {
         let attr_buf = gpu.storage_buffer("plife_plus discs", bytemuck::cast_slice(&attrs), usage);
         let tag_buf = gpu.storage_buffer("plife_plus order", bytemuck::cast_slice(&tags), usage);
         let grid_pipelines = shaders::particle_grid_pipelines(gpu);
-        let pipelines = shaders::plife_plus_pipelines(gpu);
+        let pipelines = shaders::plife_plus_pipelines(gpu, self.in_range_step);
         let scratch = GridScratch::new(gpu, n, worlds, cell_stride);
         let worlds_sides = |side: u32| vec![side; worlds as usize];
         let sim = GridUse::new(

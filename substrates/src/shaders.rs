@@ -45,6 +45,11 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("plife_step_cells", PLIFE_STEP_CELLS, "step_cells"),
     ("plife_step_all", PLIFE_STEP_ALL, "step_all"),
     ("plife_plus_step", PLIFE_PLUS_STEP, "step"),
+    (
+        "plife_plus_step_in_range",
+        PLIFE_PLUS_STEP_IN_RANGE,
+        "step_in_range",
+    ),
     ("plenia_step", PLENIA_STEP, "step"),
     ("plenia_field", PLENIA_FIELD, "field_colour"),
     ("plenia_render", PLENIA_RENDER, "render"),
@@ -251,11 +256,20 @@ pub const PLIFE_STEP_CELLS: &str = shader!(
 );
 /// Particle Life: one step over all pairs (benchmark baseline only).
 pub const PLIFE_STEP_ALL: &str = shader!("plife_common.wgsl", "plife_step_all.wgsl");
-/// Particle Life++: one step through the grid.
+/// Particle Life++: one step through the grid, one particle per invocation (benchmark baseline).
 pub const PLIFE_PLUS_STEP: &str = shader!(
     "particle_common.wgsl",
     "plife_common.wgsl",
+    "plife_plus_common.wgsl",
     "plife_plus_step.wgsl"
+);
+/// Particle Life++: one step through the grid, particles in grid order, the network run only for
+/// sources inside rmax.
+pub const PLIFE_PLUS_STEP_IN_RANGE: &str = shader!(
+    "particle_common.wgsl",
+    "plife_common.wgsl",
+    "plife_plus_common.wgsl",
+    "plife_plus_step_in_range.wgsl"
 );
 /// Particle Lenia: one gradient step.
 pub const PLENIA_STEP: &str = shader!("plenia_common.wgsl", "plenia_step.wgsl");
@@ -314,10 +328,18 @@ pub(crate) struct PlifePlusPipelines {
     pub(crate) step: wgpu::ComputePipeline,
 }
 
-pub(crate) fn plife_plus_pipelines(gpu: &Gpu) -> PlifePlusPipelines {
-    PlifePlusPipelines {
-        step: gpu.pipeline("plife_plus_step", PLIFE_PLUS_STEP, "step"),
-    }
+/// `in_range_step`: the kernel that runs the network only for sources inside rmax, in grid order.
+pub(crate) fn plife_plus_pipelines(gpu: &Gpu, in_range_step: bool) -> PlifePlusPipelines {
+    let step = if in_range_step {
+        gpu.pipeline(
+            "plife_plus_step_in_range",
+            PLIFE_PLUS_STEP_IN_RANGE,
+            "step_in_range",
+        )
+    } else {
+        gpu.pipeline("plife_plus_step", PLIFE_PLUS_STEP, "step")
+    };
+    PlifePlusPipelines { step }
 }
 
 /// Compiled Particle Lenia pipelines.

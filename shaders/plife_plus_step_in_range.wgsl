@@ -1,0 +1,229 @@
+// Particle Life++, one step: the same sums as `plife_plus_step.wgsl` (same sources, same order,
+// same operations, so the same bits), organised for SIMD execution on CPU adapters, where each
+// invocation is one lane of an 8-wide group and a branch runs for the whole group whenever any
+// lane takes it:
+//
+// - Only pairs inside rmax run the network (about 31 of the ~90 candidates of the 3x3 cells at
+//   the original's density). The baseline loops over candidates with the network inside an `if`,
+//   so a group pays the network for every candidate that any of its 8 lanes has in range, nearly
+//   all of them. Here each lane first advances its own cursor to its next source inside rmax (a
+//   cheap loop: one entry load and a distance), then the group runs the network once for 8
+//   in-range pairs. The group pays for the largest in-range count among its lanes.
+// - Invocations take particles in grid order (the sorted `entries`), not index order, so the 8
+//   lanes of a group are neighbours in space with similar in-range counts (clusters would
+//   otherwise put a crowded particle next to a lonely one in every group) and scan the same cells.
+// - The network sits in workgroup memory as vec4 rows read at constant indices (one scalar load
+//   and a broadcast each), with every layer written out: no loop the driver might leave rolled,
+//   which would turn each weight into a lane-by-lane load, and no private array indexed at run
+//   time.
+
+// The network as vec4 rows, each layer [bias lo, bias hi, then per input k: W[k][0..4],
+// W[k][4..8]]; the last layer's 7 outputs padded with a zero.
+const ROWS: u32 = 80u;
+const L0: u32 = 0u;  // bias, then 12 input rows
+const L1: u32 = 26u; // bias, then 8 input rows
+const L2: u32 = 44u;
+const L3: u32 = 62u;
+
+var<workgroup> net4: array<vec4<f32>, ROWS>;
+
+// Row `v` of `net4` from the flat genome at `at` (the original's order).
+fn net_row(at: u32, v: u32) -> vec4<f32> {
+    var layer_row = v;
+    var bias = B0;
+    var kernel = W0;
+    var width = 8u;
+    if v >= L3 {
+        layer_row = v - L3;
+        bias = B3;
+        kernel = W3;
+        width = 7u;
+    } else if v >= L2 {
+        layer_row = v - L2;
+        bias = B2;
+        kernel = W2;
+    } else if v >= L1 {
+        layer_row = v - L1;
+        bias = B1;
+        kernel = W1;
+    }
+    let row = layer_row / 2u;
+    let first = 4u * (layer_row % 2u);
+    var first_float = bias + first;
+    if row > 0u {
+        first_float = kernel + (row - 1u) * width + first;
+    }
+    var out = vec4<f32>(0.0);
+    for (var k = 0u; k < 4u; k++) {
+        if first + k < width {
+            out[k] = nets[at + first_float + k];
+        }
+    }
+    return out;
+}
+
+struct Hidden {
+    lo: vec4<f32>,
+    hi: vec4<f32>,
+}
+
+// One 8-input layer before its activation: bias + sum over k of x[k] * W[k], k ascending (the
+// baseline's order). `at` is a constant after inlining, so every row index folds.
+fn dense(x: Hidden, at: u32) -> Hidden {
+    var lo = net4[at];
+    var hi = net4[at + 1u];
+    lo += x.lo.x * net4[at + 2u];
+    hi += x.lo.x * net4[at + 3u];
+    lo += x.lo.y * net4[at + 4u];
+    hi += x.lo.y * net4[at + 5u];
+    lo += x.lo.z * net4[at + 6u];
+    hi += x.lo.z * net4[at + 7u];
+    lo += x.lo.w * net4[at + 8u];
+    hi += x.lo.w * net4[at + 9u];
+    lo += x.hi.x * net4[at + 10u];
+    hi += x.hi.x * net4[at + 11u];
+    lo += x.hi.y * net4[at + 12u];
+    hi += x.hi.y * net4[at + 13u];
+    lo += x.hi.z * net4[at + 14u];
+    hi += x.hi.z * net4[at + 15u];
+    lo += x.hi.w * net4[at + 16u];
+    hi += x.hi.w * net4[at + 17u];
+    return Hidden(lo, hi);
+}
+
+// Six colour inputs starting at input row `first` of the first layer, added to `acc`.
+fn dense_colour(acc: Hidden, c_lo: vec4<f32>, c_hi: vec4<f32>, first: u32) -> Hidden {
+    let at = L0 + 2u + 2u * first;
+    var lo = acc.lo;
+    var hi = acc.hi;
+    lo += c_lo.x * net4[at];
+    hi += c_lo.x * net4[at + 1u];
+    lo += c_lo.y * net4[at + 2u];
+    hi += c_lo.y * net4[at + 3u];
+    lo += c_lo.z * net4[at + 4u];
+    hi += c_lo.z * net4[at + 5u];
+    lo += c_lo.w * net4[at + 6u];
+    hi += c_lo.w * net4[at + 7u];
+    lo += c_hi.x * net4[at + 8u];
+    hi += c_hi.x * net4[at + 9u];
+    lo += c_hi.y * net4[at + 10u];
+    hi += c_hi.y * net4[at + 11u];
+    return Hidden(lo, hi);
+}
+
+fn tanh4(x: vec4<f32>) -> vec4<f32> {
+    return tanh(clamp(x, vec4<f32>(-15.0), vec4<f32>(15.0)));
+}
+
+fn activate(x: Hidden) -> Hidden {
+    return Hidden(tanh4(x.lo), tanh4(x.hi));
+}
+
+@compute @workgroup_size(64)
+fn step_in_range(
+    @builtin(global_invocation_id) gid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let w = gid.z;
+    for (var v = lid; v < ROWS; v += 64u) {
+        net4[v] = net_row(w * NET_SIZE, v);
+    }
+    workgroupBarrier();
+    let t = gid.x;
+    if t >= params.particles {
+        return;
+    }
+    let base = w * params.particles;
+    // The t-th particle of this world in grid order.
+    let p = base + bitcast<u32>(entries[base + t].z);
+    let s = src[3u * p];
+    let ci_lo = src[3u * p + 1u];
+    let ci_hi = src[3u * p + 2u];
+    // The receiving particle's half of the first layer, shared by all its pairs.
+    let own = dense_colour(Hidden(net4[L0], net4[L0 + 1u]), ci_lo, ci_hi, 0u);
+    let side = params.side;
+    let cx = i32(cell_coord(s.x, side));
+    let cy = i32(cell_coord(s.y, side));
+    let lo = select(-1, 0, side < 3u);
+    let hi = select(1, 0, side == 1u);
+    let n = i32(side);
+    // Neighbour cells k = 0 .. reach², row by row as in the baseline.
+    let reach = hi - lo + 1;
+    let cells = reach * reach;
+    var next_cell = 0;
+    var e = 0u;
+    var stop = 0u;
+    var force = vec2<f32>(0.0, 0.0);
+    var drift_lo = vec3<f32>(0.0);
+    var drift_hi = vec3<f32>(0.0);
+    loop {
+        // Advance this lane to its next source inside rmax.
+        var found = false;
+        var r = vec2<f32>(0.0);
+        var q = 0.0;
+        var j = 0u;
+        loop {
+            if e < stop {
+                let entry = entries[e];
+                e += 1u;
+                r = min_image(entry.xy - s.xy);
+                q = sqrt(dot(r, r)) / params.rmax;
+                if q < 1.0 {
+                    j = base + bitcast<u32>(entry.z);
+                    found = true;
+                    break;
+                }
+            } else {
+                if next_cell >= cells {
+                    break;
+                }
+                let yy = u32((cy + lo + next_cell / reach + n) % n);
+                let xx = u32((cx + lo + next_cell % reach + n) % n);
+                let cell = w * params.cell_stride + yy * side + xx;
+                e = starts[cell];
+                stop = e + counts[cell];
+                next_cell += 1;
+            }
+        }
+        if !found {
+            break;
+        }
+        let h0 = activate(dense_colour(own, src[3u * j + 1u], src[3u * j + 2u], 6u));
+        let h1 = activate(dense(h0, L1));
+        let h2 = activate(dense(h1, L2));
+        let out = dense(h2, L3);
+        let alpha = 1.5 * tanh_c(out.lo.x);
+        force += plife_pair(r, params.rmax, params.beta, alpha);
+        let weight = max(1.0 - q, 0.0);
+        drift_lo += tanh4(vec4<f32>(out.lo.yzw, 0.0)).xyz * weight;
+        drift_hi += tanh4(vec4<f32>(out.hi.xyz, 0.0)).xyz * weight;
+    }
+    dst[3u * p] = plife_integrate(s, force, params.mass, params.mu, params.dt);
+    var c = array<f32, 6>(ci_lo.x, ci_lo.y, ci_lo.z, ci_lo.w, ci_hi.x, ci_hi.y);
+    if params.update_colours != 0u {
+        let drift = array<f32, 6>(drift_lo.x, drift_lo.y, drift_lo.z, drift_hi.x, drift_hi.y, drift_hi.z);
+        var norm2 = 0.0;
+        c[0] += params.dt * drift[0];
+        norm2 += c[0] * c[0];
+        c[1] += params.dt * drift[1];
+        norm2 += c[1] * c[1];
+        c[2] += params.dt * drift[2];
+        norm2 += c[2] * c[2];
+        c[3] += params.dt * drift[3];
+        norm2 += c[3] * c[3];
+        c[4] += params.dt * drift[4];
+        norm2 += c[4] * c[4];
+        c[5] += params.dt * drift[5];
+        norm2 += c[5] * c[5];
+        let norm = sqrt(norm2);
+        c[0] /= norm;
+        c[1] /= norm;
+        c[2] /= norm;
+        c[3] /= norm;
+        c[4] /= norm;
+        c[5] /= norm;
+    }
+    dst[3u * p + 1u] = vec4<f32>(c[0], c[1], c[2], c[3]);
+    dst[3u * p + 2u] = vec4<f32>(c[4], c[5], 0.0, 0.0);
+    attrs[p] = vec4<f32>((c[0] + 1.0) / 2.0, (c[1] + 1.0) / 2.0, (c[2] + 1.0) / 2.0, params.radius);
+}
