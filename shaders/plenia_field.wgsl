@@ -44,7 +44,7 @@ fn field_colour(
     if inside {
         let a = rules[2u * w];
         let b = rules[2u * w + 1u];
-        let base = w * params.particles;
+        let base = w * params.stride;
         var reach = 0.0;
         for (var j = 0u; j < params.particles; j++) {
             let x = abs(points[base + j]);

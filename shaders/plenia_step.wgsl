@@ -34,7 +34,7 @@ fn step(@builtin(global_invocation_id) gid: vec3<u32>) {
     let mu_g = a.w;
     let sigma_g = b.x;
     let c_rep = b.y;
-    let base = w * n;
+    let base = w * params.stride;
     // Past the last particle, lanes repeat it and write nothing.
     var x: array<vec2<f32>, PER>;
     var u: array<f32, PER>;

@@ -296,6 +296,17 @@ pub fn suite() -> Result<Vec<Case>> {
         0,
         true,
     );
+    // Particle Lenia's per-invocation step and per-pixel field kernels: the baseline of the block
+    // kernels, measured in the same run.
+    for worlds in [1, 16] {
+        add(
+            format!("plenia per-invocation kernels ×{worlds}"),
+            Box::new(crate::plenia::Plenia::new(Default::default())?.with_block_kernels(false)),
+            worlds,
+            0,
+            true,
+        );
+    }
     add(
         "plife 5000 all pairs ×1".into(),
         build("plife", &json!({ "neighbours": "all_pairs" }))?,

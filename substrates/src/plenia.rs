@@ -11,6 +11,12 @@
 //! Rendering is the original's field picture: the U/G colour map over an auto-zoomed square of
 //! half-width 1.2·max|x| (rows are y), darkened within r² < 0.02 of a point, then min–max
 //! normalised per image; a field pass and a normalise pass on the GPU.
+//!
+//! The default kernels (`plenia_step_blocks.wgsl`, `plenia_field_blocks.wgsl`) give each lane a
+//! block of particles or pixels so every neighbour load serves many pairs, and keep divisions
+//! out of the pair loop (CPU adapters run a pair in tens of lane operations); the
+//! per-invocation kernels stay available through [`Plenia::with_block_kernels`] as the
+//! benchmark's baseline.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +32,13 @@ use crate::substrate::{FrameTarget, Init, Substrate, WorldBatch};
 
 /// Particles per step invocation. Keep in sync with `PER` in `shaders/plenia_step.wgsl`.
 const STEP_PER: u32 = 8;
+/// Particles per lane of the block step. Keep in sync with `BLOCK` in
+/// `shaders/plenia_step_blocks.wgsl`.
+const BLOCK_PARTICLES: u32 = 13;
+/// Lanes per workgroup of the block kernels: one SIMD group of CPU adapters.
+const BLOCK_LANES: u32 = 8;
+/// Side of the square of pixels each lane of the block field kernel colours.
+const BLOCK_PIXELS: u32 = 4;
 use crate::tensors::{State, Tensor};
 
 /// The original's base rule: μ_k, σ_k, w_k, μ_g, σ_g, c_rep.
@@ -66,8 +79,9 @@ pub struct PleniaParams {
     pub worlds: u32,
     /// Euler step.
     pub dt: f32,
-    /// Padding.
-    pub pad: u32,
+    /// Points per world in the point buffers: `particles` rounded up to even, so the kernels can
+    /// read a world's points two at a time.
+    pub stride: u32,
 }
 
 /// The Particle Lenia substrate.
@@ -75,6 +89,7 @@ pub struct PleniaParams {
 pub struct Plenia {
     config: PleniaConfig,
     genome: GenomeSpec,
+    block_kernels: bool,
 }
 
 impl Plenia {
@@ -104,6 +119,7 @@ impl Plenia {
         }
         Ok(Self {
             config,
+            block_kernels: true,
             genome: GenomeSpec {
                 substrate: "plenia".into(),
                 blocks: vec![GenomeBlock {
@@ -133,6 +149,15 @@ impl Plenia {
             )
         })?;
         Self::new(c)
+    }
+
+    /// Chooses the kernels: blocks of particles and of pixels per lane (`true`, the default), or
+    /// one invocation per 8 particles and per pixel (`false`, kept as the benchmark's baseline).
+    /// Both compute the same sums; the results differ by rounding only (tested).
+    #[must_use]
+    pub fn with_block_kernels(mut self, block_kernels: bool) -> Self {
+        self.block_kernels = block_kernels;
+        self
     }
 
     /// The settings.
@@ -219,7 +244,7 @@ impl Substrate for Plenia {
 
     fn bytes_per_world(&self) -> u64 {
         // Two point buffers and the rule; the render pass adds a field picture per frame.
-        u64::from(self.config.particles) * 16 + 32
+        u64::from(self.config.particles.next_multiple_of(2)) * 16 + 32
     }
 
     fn create_batch(
@@ -231,20 +256,23 @@ impl Substrate for Plenia {
     ) -> Result<Box<dyn WorldBatch>> {
         let worlds = self.genome.validate_batch(genomes)? as u32;
         let n = self.config.particles;
-        check_batch_limits(gpu, "plenia", n, worlds, 8)?;
-        let mut points = Vec::with_capacity((n * worlds) as usize);
+        let stride = n.next_multiple_of(2);
+        check_batch_limits(gpu, "plenia", stride, worlds, 8)?;
+        let mut points = Vec::with_capacity((stride * worlds) as usize);
         let mut rules: Vec<[f32; 4]> = Vec::with_capacity(2 * worlds as usize);
         for (w, genome) in genomes.chunks_exact(self.genome.dim()).enumerate() {
             let r = self.rule(genome)?;
             rules.push([r.mu_k, r.sigma_k, r.w_k, r.mu_g]);
             rules.push([r.sigma_g, r.c_rep, 0.0, 0.0]);
             points.extend(self.initial(init, first_world + w as u32, w)?);
+            // The padding point of an odd count is never read as a neighbour nor moved.
+            points.resize((stride * (w as u32 + 1)) as usize, [0.0; 2]);
         }
         let params = PleniaParams {
             particles: n,
             worlds,
             dt: self.config.dt,
-            pad: 0,
+            stride,
         };
         let usage = wgpu::BufferUsages::empty();
         let uniform = gpu.storage_buffer(
@@ -257,7 +285,7 @@ impl Substrate for Plenia {
             gpu.storage_buffer("plenia points a", bytemuck::cast_slice(&points), usage),
             gpu.storage_zeroed("plenia points b", points.len() as u64 * 8),
         ];
-        let pipelines = shaders::plenia_pipelines(gpu);
+        let pipelines = shaders::plenia_pipelines(gpu, self.block_kernels);
         let step_groups = [0usize, 1].map(|i| {
             gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("plenia step"),
@@ -330,9 +358,15 @@ impl WorldBatch for PleniaBatch {
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&self.pipelines.step);
         pass.set_bind_group(0, &self.step_groups[self.current], &[]);
-        // 16 invocations of STEP_PER particles each per workgroup.
+        // Block step: 8 lanes of BLOCK_PARTICLES each per workgroup; otherwise 16 invocations
+        // of STEP_PER particles each.
+        let per_workgroup = if self.pipelines.extent.is_some() {
+            BLOCK_LANES * BLOCK_PARTICLES
+        } else {
+            16 * STEP_PER
+        };
         pass.dispatch_workgroups(
-            self.params.particles.div_ceil(16 * STEP_PER),
+            self.params.particles.div_ceil(per_workgroup),
             1,
             self.params.worlds,
         );
@@ -351,17 +385,25 @@ impl WorldBatch for PleniaBatch {
             .gpu
             .storage_zeroed("plenia extrema", u64::from(self.params.worlds) * 8);
         let device = &self.gpu.device;
+        let extents = self.pipelines.extent.as_ref().map(|_| {
+            self.gpu
+                .storage_zeroed("plenia extents", u64::from(self.params.worlds) * 4)
+        });
+        let mut field_entries = vec![
+            entry(0, &self.uniform),
+            entry(1, target.slot_params(slot)),
+            entry(2, &self.rules),
+            entry(3, &self.states[self.current]),
+            entry(4, &field),
+            entry(5, &extrema),
+        ];
+        if let Some(extents) = &extents {
+            field_entries.push(entry(6, extents));
+        }
         let field_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("plenia field"),
             layout: &self.pipelines.field.get_bind_group_layout(0),
-            entries: &[
-                entry(0, &self.uniform),
-                entry(1, target.slot_params(slot)),
-                entry(2, &self.rules),
-                entry(3, &self.states[self.current]),
-                entry(4, &field),
-                entry(5, &extrema),
-            ],
+            entries: &field_entries,
         });
         let render_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("plenia render"),
@@ -375,9 +417,29 @@ impl WorldBatch for PleniaBatch {
         });
         let mut pass = encoder.begin_compute_pass(&Default::default());
         let (x, y, z) = target.workgroups();
-        pass.set_pipeline(&self.pipelines.field);
-        pass.set_bind_group(0, &field_group, &[]);
-        pass.dispatch_workgroups(x, y, z);
+        if let (Some(extent), Some(extents)) = (&self.pipelines.extent, &extents) {
+            let extent_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("plenia extent"),
+                layout: &extent.get_bind_group_layout(0),
+                entries: &[
+                    entry(0, &self.uniform),
+                    entry(3, &self.states[self.current]),
+                    entry(6, extents),
+                ],
+            });
+            pass.set_pipeline(extent);
+            pass.set_bind_group(0, &extent_group, &[]);
+            pass.dispatch_workgroups(self.params.worlds.div_ceil(BLOCK_LANES), 1, 1);
+            // 8 lanes of 4×4 pixels per workgroup: 32 columns by 4 rows.
+            let blocks = target.size.div_ceil(BLOCK_PIXELS);
+            pass.set_pipeline(&self.pipelines.field);
+            pass.set_bind_group(0, &field_group, &[]);
+            pass.dispatch_workgroups(blocks.div_ceil(BLOCK_LANES), blocks, self.params.worlds);
+        } else {
+            pass.set_pipeline(&self.pipelines.field);
+            pass.set_bind_group(0, &field_group, &[]);
+            pass.dispatch_workgroups(x, y, z);
+        }
         pass.set_pipeline(&self.pipelines.render);
         pass.set_bind_group(0, &render_group, &[]);
         pass.dispatch_workgroups(x, y, z);
@@ -387,9 +449,10 @@ impl WorldBatch for PleniaBatch {
         let buf = &self.states[self.current];
         let bytes = gpu.read_buffer(None, buf, 0, buf.size())?;
         let all: &[[f32; 2]] = bytemuck::cast_slice(&bytes);
+        let n = self.params.particles as usize;
         Ok(all
-            .chunks_exact(self.params.particles as usize)
-            .map(state_of)
+            .chunks_exact(self.params.stride as usize)
+            .map(|world| state_of(&world[..n]))
             .collect())
     }
 }

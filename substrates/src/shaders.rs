@@ -53,6 +53,9 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("plenia_step", PLENIA_STEP, "step"),
     ("plenia_field", PLENIA_FIELD, "field_colour"),
     ("plenia_render", PLENIA_RENDER, "render"),
+    ("plenia_step_blocks", PLENIA_STEP_BLOCKS, "step_blocks"),
+    ("plenia_extent", PLENIA_FIELD_BLOCKS, "extent"),
+    ("plenia_field_blocks", PLENIA_FIELD_BLOCKS, "field_blocks"),
     ("bench_probe", BENCH_PROBE, "fma_rate"),
     ("nca_tile", NCA_TILE, "step_tile"),
     ("dnca_tile", DNCA_TILE, "step_tile"),
@@ -277,6 +280,10 @@ pub const PLENIA_STEP: &str = shader!("plenia_common.wgsl", "plenia_step.wgsl");
 pub const PLENIA_FIELD: &str = shader!("plenia_common.wgsl", "plenia_field.wgsl");
 /// Particle Lenia: min-max normalisation to RGBA8.
 pub const PLENIA_RENDER: &str = shader!("plenia_render.wgsl");
+/// Particle Lenia: one gradient step, blocks of particles per lane, two neighbours per load.
+pub const PLENIA_STEP_BLOCKS: &str = shader!("plenia_common.wgsl", "plenia_step_blocks.wgsl");
+/// Particle Lenia: each world's view extent, then the field picture in 4×4 pixel blocks.
+pub const PLENIA_FIELD_BLOCKS: &str = shader!("plenia_common.wgsl", "plenia_field_blocks.wgsl");
 
 /// Compiled particle-grid pipelines (shared by Particle Life and Life++).
 #[derive(Clone)]
@@ -346,14 +353,30 @@ pub(crate) fn plife_plus_pipelines(gpu: &Gpu, in_range_step: bool) -> PlifePlusP
 #[derive(Clone)]
 pub(crate) struct PleniaPipelines {
     pub(crate) step: wgpu::ComputePipeline,
+    /// The block kernels' per-world view extent pass (`None` for the per-pixel field kernel,
+    /// which finds the extent itself).
+    pub(crate) extent: Option<wgpu::ComputePipeline>,
     pub(crate) field: wgpu::ComputePipeline,
     pub(crate) render: wgpu::ComputePipeline,
 }
 
-pub(crate) fn plenia_pipelines(gpu: &Gpu) -> PleniaPipelines {
-    PleniaPipelines {
-        step: gpu.pipeline("plenia_step", PLENIA_STEP, "step"),
-        field: gpu.pipeline("plenia_field", PLENIA_FIELD, "field_colour"),
-        render: gpu.pipeline("plenia_render", PLENIA_RENDER, "render"),
+/// `block_kernels`: particle blocks per lane for the step and pixel blocks per lane for the field
+/// picture (`plenia_*_blocks.wgsl`) instead of the per-invocation kernels.
+pub(crate) fn plenia_pipelines(gpu: &Gpu, block_kernels: bool) -> PleniaPipelines {
+    let render = gpu.pipeline("plenia_render", PLENIA_RENDER, "render");
+    if block_kernels {
+        PleniaPipelines {
+            step: gpu.pipeline("plenia_step_blocks", PLENIA_STEP_BLOCKS, "step_blocks"),
+            extent: Some(gpu.pipeline("plenia_extent", PLENIA_FIELD_BLOCKS, "extent")),
+            field: gpu.pipeline("plenia_field_blocks", PLENIA_FIELD_BLOCKS, "field_blocks"),
+            render,
+        }
+    } else {
+        PleniaPipelines {
+            step: gpu.pipeline("plenia_step", PLENIA_STEP, "step"),
+            extent: None,
+            field: gpu.pipeline("plenia_field", PLENIA_FIELD, "field_colour"),
+            render,
+        }
     }
 }
