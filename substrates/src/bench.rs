@@ -279,6 +279,15 @@ pub fn suite() -> Result<Vec<Case>> {
             true,
         );
     }
+    // Boids' sorted-private-array step kernel: the baseline of the register-slot one, measured
+    // in the same run.
+    add(
+        "boids sorted-array kernel ×16".into(),
+        Box::new(crate::boids::Boids::new(Default::default())?.with_slot_step(false)),
+        16,
+        0,
+        true,
+    );
     // Particle Life's particle-per-invocation grid kernel: the baseline of the cell-per-invocation
     // one, measured in the same run.
     add(

@@ -63,6 +63,13 @@ pub type Flock = (Vec<[f32; 2]>, Vec<[f32; 2]>);
 /// Most neighbours a boid perceives (the GPU kernel keeps them in a fixed-size local array).
 pub const MAX_NEIGHBOURS: u32 = 32;
 
+/// Most neighbours the register-slot step kernel (`shaders/boids_step_slots.wgsl`) keeps; more
+/// (up to [`MAX_NEIGHBOURS`]) run the sorted-array kernel. Keep in sync with `SLOTS` − 1 there.
+pub const SLOT_NEIGHBOURS: u32 = 16;
+
+/// Boids each invocation of the register-slot kernel moves (sharing each neighbour load).
+const SLOT_BOIDS_PER_INVOCATION: u32 = 2;
+
 /// Settings of the boids substrate (a creature file's `config`); defaults are the original's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -139,6 +146,7 @@ pub struct BoidsParams {
 pub struct Boids {
     config: BoidsConfig,
     genome: GenomeSpec,
+    slot_step: bool,
 }
 
 impl Boids {
@@ -223,7 +231,20 @@ impl Boids {
             ],
         };
         debug_assert_eq!(genome.dim(), layout::LEN);
-        Ok(Self { config, genome })
+        Ok(Self {
+            config,
+            genome,
+            slot_step: true,
+        })
+    }
+
+    /// Whether steps keep the nearest neighbours in register slots (the default, used when
+    /// `n_nbrs` ≤ [`SLOT_NEIGHBOURS`]) or in a sorted private array (`false`: the earlier kernel,
+    /// kept as the benchmark's baseline; both give bit-identical states).
+    #[must_use]
+    pub fn with_slot_step(mut self, slot_step: bool) -> Self {
+        self.slot_step = slot_step;
+        self
     }
 
     /// A boids substrate from a creature file's `config` (JSON; an empty object for the original).
@@ -410,7 +431,8 @@ impl Substrate for Boids {
             ),
             gpu.storage_zeroed("boids state b", state_bytes),
         ];
-        let pipelines = shaders::boids_pipelines(gpu);
+        let slot_step = self.slot_step && self.config.n_nbrs <= SLOT_NEIGHBOURS;
+        let pipelines = shaders::boids_pipelines(gpu, slot_step);
         let step_groups = [0usize, 1].map(|i| {
             gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("boids step"),
@@ -431,6 +453,11 @@ impl Substrate for Boids {
             current: 0,
             step_groups,
             pipelines,
+            boids_per_invocation: if slot_step {
+                SLOT_BOIDS_PER_INVOCATION
+            } else {
+                1
+            },
         }))
     }
 
@@ -467,6 +494,8 @@ struct BoidsBatch {
     current: usize,
     step_groups: [wgpu::BindGroup; 2],
     pipelines: shaders::BoidsPipelines,
+    /// Boids each invocation of the step kernel moves.
+    boids_per_invocation: u32,
 }
 
 impl WorldBatch for BoidsBatch {
@@ -478,7 +507,8 @@ impl WorldBatch for BoidsBatch {
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&self.pipelines.step);
         pass.set_bind_group(0, &self.step_groups[self.current], &[]);
-        pass.dispatch_workgroups(self.params.n_boids.div_ceil(64), 1, self.params.worlds);
+        let invocations = self.params.n_boids.div_ceil(self.boids_per_invocation);
+        pass.dispatch_workgroups(invocations.div_ceil(64), 1, self.params.worlds);
         drop(pass);
         self.current = 1 - self.current;
     }

@@ -29,6 +29,7 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ),
     ("lenia_fft_growth", LENIA_FFT_GROWTH, "growth_rows"),
     ("boids_step", BOIDS_STEP, "step"),
+    ("boids_step_slots", BOIDS_STEP_SLOTS, "step"),
     ("boids_render", BOIDS_RENDER, "render"),
     ("nca_init", NCA_INIT, "init"),
     ("nca_step", NCA_STEP, "step"),
@@ -172,6 +173,8 @@ pub(crate) fn lenia_fft_pipelines(gpu: &Gpu) -> LeniaFftPipelines {
 
 /// Boids: one step.
 pub const BOIDS_STEP: &str = shader!("boids_step.wgsl");
+/// Boids: one step with the nearest 16 neighbours kept in register slots (n_nbrs ≤ 16).
+pub const BOIDS_STEP_SLOTS: &str = shader!("boids_step_slots.wgsl");
 /// Boids: render.
 pub const BOIDS_RENDER: &str = shader!("boids_render.wgsl");
 /// Continuous NCA: initial cells.
@@ -204,9 +207,15 @@ pub(crate) struct BoidsPipelines {
     pub(crate) render: wgpu::ComputePipeline,
 }
 
-pub(crate) fn boids_pipelines(gpu: &Gpu) -> BoidsPipelines {
+/// `slot_step`: the register-slot neighbour selection (`boids_step_slots.wgsl`, n_nbrs ≤ 16)
+/// instead of the sorted private array.
+pub(crate) fn boids_pipelines(gpu: &Gpu, slot_step: bool) -> BoidsPipelines {
     BoidsPipelines {
-        step: gpu.pipeline("boids_step", BOIDS_STEP, "step"),
+        step: if slot_step {
+            gpu.pipeline("boids_step_slots", BOIDS_STEP_SLOTS, "step")
+        } else {
+            gpu.pipeline("boids_step", BOIDS_STEP, "step")
+        },
         render: gpu.pipeline("boids_render", BOIDS_RENDER, "render"),
     }
 }
