@@ -1,5 +1,5 @@
-// Particle Lenia render, pass 1 of 2, arranged for CPU adapters: the same field picture and
-// extrema as plenia_field.wgsl (see there for the colour map), with
+// Particle Lenia render arranged for CPU adapters: the same field picture, extrema and
+// normalisation as plenia_field.wgsl and plenia_render.wgsl (see there for the colour map), with
 // - the view's extent (1.2 max|x|) computed once per world by `extent` instead of by every pixel
 //   (200 per-lane loads per pixel, the bulk of that kernel's time on lavapipe);
 // - each lane owning a 4×4 block of pixels, so one load of two particles serves 32 kernel
@@ -27,6 +27,7 @@ struct FrameParams {
 @group(0) @binding(4) var<storage, read_write> field: array<vec4<f32>>;   // [world][row][col] rgb
 @group(0) @binding(5) var<storage, read_write> extrema: array<atomic<u32>>; // [world] (max bits, !min bits)
 @group(0) @binding(6) var<storage, read_write> extents: array<f32>;       // [world] half-width of the view
+@group(0) @binding(7) var<storage, read_write> frames: array<u32>;        // RGBA8 [world][slot][row][col]
 
 const LOG2_E: f32 = 1.4426950408889634;
 
@@ -150,4 +151,37 @@ fn field_blocks(
     colour_row(r3, row0 + 3u, col0, w, a, b, &ext);
     atomicMax(&extrema[2u * w], ext.hi);
     atomicMax(&extrema[2u * w + 1u], ext.lo_complement);
+}
+
+fn to_byte(v: f32) -> u32 {
+    return u32(round(clamp(v, 0.0, 1.0) * 255.0));
+}
+
+// Pass 2: min-max normalisation to RGBA8 as plenia_render.wgsl, over the same 4×4 blocks, so a
+// lane reads its world's extrema once for 16 pixels instead of once per pixel.
+@compute @workgroup_size(8)
+fn normalise_blocks(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) lane: u32,
+) {
+    let s = frame.size;
+    let w = wid.z;
+    let col0 = (wid.x * 8u + lane) * 4u;
+    let row0 = wid.y * 4u;
+    let hi = bitcast<f32>(atomicLoad(&extrema[2u * w]));
+    let lo = bitcast<f32>(~atomicLoad(&extrema[2u * w + 1u]));
+    for (var dy = 0u; dy < 4u; dy++) {
+        let y = row0 + dy;
+        for (var dx = 0u; dx < 4u; dx++) {
+            let x = col0 + dx;
+            if y < s && x < s {
+                var rgb = vec3<f32>(0.0, 0.0, 0.0);
+                if hi > lo {
+                    rgb = (field[(w * s + y) * s + x].xyz - lo) / (hi - lo);
+                }
+                let rgba = to_byte(rgb.x) | (to_byte(rgb.y) << 8u) | (to_byte(rgb.z) << 16u) | 0xff000000u;
+                frames[((w * frame.slots + frame.slot) * s + y) * s + x] = rgba;
+            }
+        }
+    }
 }

@@ -307,6 +307,7 @@ impl Substrate for Plenia {
             current: 0,
             step_groups,
             pipelines,
+            scratch: std::sync::Mutex::new(None),
         }))
     }
 
@@ -347,6 +348,33 @@ struct PleniaBatch {
     current: usize,
     step_groups: [wgpu::BindGroup; 2],
     pipelines: shaders::PleniaPipelines,
+    /// The last render's scratch buffers, reused while the frame size stays the same:
+    /// allocating and zero-filling a fresh 224² picture per frame cost more than colouring it.
+    scratch: std::sync::Mutex<Option<RenderScratch>>,
+}
+
+/// Buffers a render needs between its passes, for one frame size.
+struct RenderScratch {
+    size: u32,
+    /// The unnormalised picture, `[world][row][col]` RGB.
+    field: wgpu::Buffer,
+    /// Each world's (max bits, complemented min bits), cleared before each render.
+    extrema: wgpu::Buffer,
+    /// Each world's view half-width (block kernels only).
+    extents: wgpu::Buffer,
+}
+
+impl RenderScratch {
+    fn new(gpu: &Gpu, worlds: u32, size: u32) -> Self {
+        let s = u64::from(size);
+        let worlds = u64::from(worlds);
+        Self {
+            size,
+            field: gpu.storage_zeroed("plenia field", worlds * s * s * 16),
+            extrema: gpu.storage_zeroed("plenia extrema", worlds * 8),
+            extents: gpu.storage_zeroed("plenia extents", worlds * 4),
+        }
+    }
 }
 
 impl WorldBatch for PleniaBatch {
@@ -375,74 +403,88 @@ impl WorldBatch for PleniaBatch {
     }
 
     fn encode_render(&self, encoder: &mut wgpu::CommandEncoder, target: &FrameTarget, slot: u32) {
-        // Scratch for this render only: the unnormalised picture and each world's extrema
-        // (fresh buffers start zeroed, which is what the atomic min/max expect).
-        let s = u64::from(target.size);
-        let field = self
-            .gpu
-            .storage_zeroed("plenia field", u64::from(self.params.worlds) * s * s * 16);
-        let extrema = self
-            .gpu
-            .storage_zeroed("plenia extrema", u64::from(self.params.worlds) * 8);
+        let mut cached = self
+            .scratch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let scratch = match cached.take() {
+            Some(kept) if kept.size == target.size => kept,
+            _ => RenderScratch::new(&self.gpu, self.params.worlds, target.size),
+        };
+        // The atomic min/max start from 0; the picture and the extents are overwritten.
+        encoder.clear_buffer(&scratch.extrema, 0, None);
         let device = &self.gpu.device;
-        let extents = self.pipelines.extent.as_ref().map(|_| {
-            self.gpu
-                .storage_zeroed("plenia extents", u64::from(self.params.worlds) * 4)
-        });
         let mut field_entries = vec![
             entry(0, &self.uniform),
             entry(1, target.slot_params(slot)),
             entry(2, &self.rules),
             entry(3, &self.states[self.current]),
-            entry(4, &field),
-            entry(5, &extrema),
+            entry(4, &scratch.field),
+            entry(5, &scratch.extrema),
         ];
-        if let Some(extents) = &extents {
-            field_entries.push(entry(6, extents));
+        if self.pipelines.extent.is_some() {
+            field_entries.push(entry(6, &scratch.extents));
         }
         let field_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("plenia field"),
             layout: &self.pipelines.field.get_bind_group_layout(0),
             entries: &field_entries,
         });
+        let render_entries = if self.pipelines.extent.is_some() {
+            // The block kernels' normalise pass shares the field pass's module and bindings.
+            vec![
+                entry(1, target.slot_params(slot)),
+                entry(4, &scratch.field),
+                entry(5, &scratch.extrema),
+                entry(7, &target.buffer),
+            ]
+        } else {
+            vec![
+                entry(0, target.slot_params(slot)),
+                entry(1, &scratch.field),
+                entry(2, &scratch.extrema),
+                entry(3, &target.buffer),
+            ]
+        };
         let render_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("plenia render"),
             layout: &self.pipelines.render.get_bind_group_layout(0),
-            entries: &[
-                entry(0, target.slot_params(slot)),
-                entry(1, &field),
-                entry(2, &extrema),
-                entry(3, &target.buffer),
-            ],
+            entries: &render_entries,
         });
         let mut pass = encoder.begin_compute_pass(&Default::default());
-        let (x, y, z) = target.workgroups();
-        if let (Some(extent), Some(extents)) = (&self.pipelines.extent, &extents) {
+        if let Some(extent) = &self.pipelines.extent {
             let extent_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("plenia extent"),
                 layout: &extent.get_bind_group_layout(0),
                 entries: &[
                     entry(0, &self.uniform),
                     entry(3, &self.states[self.current]),
-                    entry(6, extents),
+                    entry(6, &scratch.extents),
                 ],
             });
             pass.set_pipeline(extent);
             pass.set_bind_group(0, &extent_group, &[]);
             pass.dispatch_workgroups(self.params.worlds.div_ceil(BLOCK_LANES), 1, 1);
-            // 8 lanes of 4×4 pixels per workgroup: 32 columns by 4 rows.
+            // 8 lanes of 4×4 pixels per workgroup (32 columns by 4 rows), in both passes.
             let blocks = target.size.div_ceil(BLOCK_PIXELS);
+            let groups = (blocks.div_ceil(BLOCK_LANES), blocks, self.params.worlds);
             pass.set_pipeline(&self.pipelines.field);
             pass.set_bind_group(0, &field_group, &[]);
-            pass.dispatch_workgroups(blocks.div_ceil(BLOCK_LANES), blocks, self.params.worlds);
+            pass.dispatch_workgroups(groups.0, groups.1, groups.2);
+            pass.set_pipeline(&self.pipelines.render);
+            pass.set_bind_group(0, &render_group, &[]);
+            pass.dispatch_workgroups(groups.0, groups.1, groups.2);
         } else {
+            let (x, y, z) = target.workgroups();
             pass.set_pipeline(&self.pipelines.field);
             pass.set_bind_group(0, &field_group, &[]);
             pass.dispatch_workgroups(x, y, z);
+            pass.set_pipeline(&self.pipelines.render);
+            pass.set_bind_group(0, &render_group, &[]);
+            pass.dispatch_workgroups(x, y, z);
         }
-        pass.set_pipeline(&self.pipelines.render);
-        pass.set_bind_group(0, &render_group, &[]);
-        pass.dispatch_workgroups(x, y, z);
+        drop(pass);
+        *cached = Some(scratch);
     }
 
     fn read_states(&self, gpu: &Gpu) -> Result<Vec<State>> {

@@ -57,6 +57,11 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("plenia_step_blocks", PLENIA_STEP_BLOCKS, "step_blocks"),
     ("plenia_extent", PLENIA_FIELD_BLOCKS, "extent"),
     ("plenia_field_blocks", PLENIA_FIELD_BLOCKS, "field_blocks"),
+    (
+        "plenia_normalise_blocks",
+        PLENIA_FIELD_BLOCKS,
+        "normalise_blocks",
+    ),
     ("bench_probe", BENCH_PROBE, "fma_rate"),
     ("nca_tile", NCA_TILE, "step_tile"),
     ("dnca_tile", DNCA_TILE, "step_tile"),
@@ -291,7 +296,8 @@ pub const PLENIA_FIELD: &str = shader!("plenia_common.wgsl", "plenia_field.wgsl"
 pub const PLENIA_RENDER: &str = shader!("plenia_render.wgsl");
 /// Particle Lenia: one gradient step, blocks of particles per lane, two neighbours per load.
 pub const PLENIA_STEP_BLOCKS: &str = shader!("plenia_common.wgsl", "plenia_step_blocks.wgsl");
-/// Particle Lenia: each world's view extent, then the field picture in 4×4 pixel blocks.
+/// Particle Lenia: each world's view extent, the field picture and its normalisation in 4×4
+/// pixel blocks.
 pub const PLENIA_FIELD_BLOCKS: &str = shader!("plenia_common.wgsl", "plenia_field_blocks.wgsl");
 
 /// Compiled particle-grid pipelines (shared by Particle Life and Life++).
@@ -372,20 +378,23 @@ pub(crate) struct PleniaPipelines {
 /// `block_kernels`: particle blocks per lane for the step and pixel blocks per lane for the field
 /// picture (`plenia_*_blocks.wgsl`) instead of the per-invocation kernels.
 pub(crate) fn plenia_pipelines(gpu: &Gpu, block_kernels: bool) -> PleniaPipelines {
-    let render = gpu.pipeline("plenia_render", PLENIA_RENDER, "render");
     if block_kernels {
         PleniaPipelines {
             step: gpu.pipeline("plenia_step_blocks", PLENIA_STEP_BLOCKS, "step_blocks"),
             extent: Some(gpu.pipeline("plenia_extent", PLENIA_FIELD_BLOCKS, "extent")),
             field: gpu.pipeline("plenia_field_blocks", PLENIA_FIELD_BLOCKS, "field_blocks"),
-            render,
+            render: gpu.pipeline(
+                "plenia_normalise_blocks",
+                PLENIA_FIELD_BLOCKS,
+                "normalise_blocks",
+            ),
         }
     } else {
         PleniaPipelines {
             step: gpu.pipeline("plenia_step", PLENIA_STEP, "step"),
             extent: None,
             field: gpu.pipeline("plenia_field", PLENIA_FIELD, "field_colour"),
-            render,
+            render: gpu.pipeline("plenia_render", PLENIA_RENDER, "render"),
         }
     }
 }
