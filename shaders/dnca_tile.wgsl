@@ -9,8 +9,17 @@
 // bias), so a cell's Conv_0 is 5 lookups instead of 9 — the lookups are the loads whose address
 // differs per lane, the expensive kind on CPU adapters. Needs size % 4 == 0; other sizes use
 // dnca_step.wgsl. Grid layout: [world][y][x] u32, read here as vec4<u32>s.
+//
+// Conv_1 and Conv_2 are then copied into a private array per invocation (NET_PRIVATE, the
+// default), for the reason given in nca_tile.wgsl: on lavapipe every workgroup load, even at a
+// constant index, is a loop over the 8 lanes of a SIMD group, and these layers read 54 vec4s per
+// cell; a private array read at a constant index is one vector load. 2× faster on lavapipe, same
+// results bit for bit; NET_PRIVATE = false (`Nca::with_private_network(false)`) is the previous
+// kernel, the bench baseline.
 
 const STATES: u32 = 8u;
+// Read Conv_1 and Conv_2 from a private copy (true) or from workgroup memory (false).
+override NET_PRIVATE: bool = true;
 // Rows per invocation.
 const STRIP: u32 = 8u;
 // vec4s of the network (580 floats after the 8 initial logits).
@@ -34,6 +43,27 @@ const PAIR_ENTRIES: u32 = 264u;
 
 var<workgroup> w: array<vec4<f32>, NET_VEC4S>;
 var<workgroup> pairs: array<vec4<f32>, PAIR_ENTRIES>;
+// Network vec4s C1B … NET_VEC4S − 1 (Conv_1, Conv_2).
+var<private> private_net: array<vec4<f32>, 54>;
+
+// Network vec4 i ≥ C1B; always called with a constant i, so the choice and the index fold away.
+fn net(i: u32) -> vec4<f32> {
+    if NET_PRIVATE {
+        return private_net[i - C1B];
+    }
+    return w[i];
+}
+
+// Copies network vec4s C1B + i … C1B + i + 5 to the private array; called with constant i, so
+// each workgroup read is at a constant index (a loop over i would make them per-lane loads).
+fn copy_net6(i: u32) {
+    private_net[i] = w[C1B + i];
+    private_net[i + 1u] = w[C1B + i + 1u];
+    private_net[i + 2u] = w[C1B + i + 2u];
+    private_net[i + 3u] = w[C1B + i + 3u];
+    private_net[i + 4u] = w[C1B + i + 4u];
+    private_net[i + 5u] = w[C1B + i + 5u];
+}
 
 // T[tap][state]: Conv_0's kernel rows of the padded input channels showing `state` at `tap`
 // (channel s + 1 always; channel 0 shows state 7 and channel 9 shows state 0: the wrap padding).
@@ -80,8 +110,8 @@ fn at(v: Window, i: u32) -> u32 {
 // Hidden units 4j … 4j + 3 (Conv_1 and ReLU) from Conv_0's output.
 fn hidden(h0: vec4<f32>, j: u32) -> vec4<f32> {
     return max(
-        w[C1B + j] + h0.x * w[C1K + j] + h0.y * w[C1K + 4u + j] + h0.z * w[C1K + 8u + j]
-            + h0.w * w[C1K + 12u + j],
+        net(C1B + j) + h0.x * net(C1K + j) + h0.y * net(C1K + 4u + j) + h0.z * net(C1K + 8u + j)
+            + h0.w * net(C1K + 12u + j),
         vec4<f32>(0.0),
     );
 }
@@ -90,7 +120,7 @@ fn hidden(h0: vec4<f32>, j: u32) -> vec4<f32> {
 // 8 weights are two vec4s).
 fn logits_part(h1: vec4<f32>, j: u32, half: u32) -> vec4<f32> {
     let m = C2K + 8u * j + half;
-    return h1.x * w[m] + h1.y * w[m + 2u] + h1.z * w[m + 4u] + h1.w * w[m + 6u];
+    return h1.x * net(m) + h1.y * net(m + 2u) + h1.z * net(m + 4u) + h1.w * net(m + 6u);
 }
 
 // Gumbel(0, 1) noise of state k: uniform in the open interval (0, 1) from hash4, then the
@@ -113,9 +143,9 @@ fn next_state(a: Window, h: Window, b: Window, q: u32, key: u32, cell: u32) -> u
     let h1b = hidden(h0, 1u);
     let h1c = hidden(h0, 2u);
     let h1d = hidden(h0, 3u);
-    let lo = w[C2B] + logits_part(h1a, 0u, 0u) + logits_part(h1b, 1u, 0u)
+    let lo = net(C2B) + logits_part(h1a, 0u, 0u) + logits_part(h1b, 1u, 0u)
         + logits_part(h1c, 2u, 0u) + logits_part(h1d, 3u, 0u);
-    let hi = w[C2B + 1u] + logits_part(h1a, 0u, 1u) + logits_part(h1b, 1u, 1u)
+    let hi = net(C2B + 1u) + logits_part(h1a, 0u, 1u) + logits_part(h1b, 1u, 1u)
         + logits_part(h1c, 2u, 1u) + logits_part(h1d, 3u, 1u);
     let current = vec4<u32>(at(h, q + 1u));
     let bias = vec4<f32>(params.identity_bias);
@@ -164,6 +194,18 @@ fn step_tile(
         }
     }
     workgroupBarrier();
+    if NET_PRIVATE {
+        // 54 = 9 × 6 vec4s.
+        copy_net6(0u);
+        copy_net6(6u);
+        copy_net6(12u);
+        copy_net6(18u);
+        copy_net6(24u);
+        copy_net6(30u);
+        copy_net6(36u);
+        copy_net6(42u);
+        copy_net6(48u);
+    }
 
     let n = params.size;
     let x0 = 4u * (wg.x * 8u + lid.x);

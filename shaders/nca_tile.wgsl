@@ -6,10 +6,22 @@
 // then reads it at constant indices (D is a pipeline constant, so every loop unrolls), and each
 // invocation updates a quad of four x-adjacent cells down a strip of STRIP rows, sliding a 3-row
 // window and loading each new row as D + 2 vec4s: about D / 2 per-lane loads per cell.
+//
+// The network is then copied once more, into a private array per invocation (NET_PRIVATE, the
+// default): on lavapipe a workgroup load is a loop over the SIMD group's 8 lanes testing each
+// lane's execution mask, even at a constant index (the ~0.2 ns per lane of the probes: about 70
+// instructions per vec4, for ~110 vec4 weight reads per cell at d = 3), while a private array
+// read at a constant index is one plain vector load of the stack (or a register). The copy is
+// 80 such workgroup loads per invocation, i.e. per 32 cells; it made the step 3.6× (d = 3) to
+// 4× (d = 1) faster on lavapipe, same results bit for bit. NET_PRIVATE = false reads workgroup
+// memory as before (`Nca::with_private_network(false)`, the bench baseline); on a GPU, where
+// workgroup memory is fast and private arrays cost registers, that may be the better choice.
 // Needs size % 4 == 0 (so a quad's channels are whole, aligned vec4s); other sizes use
 // nca_step.wgsl. Grid layout: [world][y][x][channel] f32, read here as vec4s.
 
 override D: u32 = 1u;
+// Read the network from a private copy (true) or from workgroup memory (false).
+override NET_PRIVATE: bool = true;
 
 // Rows per invocation: enough to amortise the window's two extra rows.
 const STRIP: u32 = 8u;
@@ -25,11 +37,33 @@ const ROW: u32 = 18u;
 @group(0) @binding(4) var<storage, read> steps_in: array<u32>;
 @group(0) @binding(5) var<storage, read_write> steps_out: array<u32>;
 
-var<workgroup> w: array<vec4<f32>, NET_VEC4S>;
+var<workgroup> shared_net: array<vec4<f32>, NET_VEC4S>;
+var<private> private_net: array<vec4<f32>, NET_VEC4S>;
+
+// Network vec4 i; always called with a constant i, so the choice and the index fold away.
+fn w(i: u32) -> vec4<f32> {
+    if NET_PRIVATE {
+        return private_net[i];
+    }
+    return shared_net[i];
+}
 
 // Network float i (the genome's order, Conv_0.bias at 0).
 fn wf(i: u32) -> f32 {
-    return w[i / 4u][i % 4u];
+    return w(i / 4u)[i % 4u];
+}
+
+// Copies network vec4s i … i + 7 to the private array; called with constant i, so each read of
+// workgroup memory is at a constant index (a loop over i would make them per-lane loads).
+fn copy_net8(i: u32) {
+    private_net[i] = shared_net[i];
+    private_net[i + 1u] = shared_net[i + 1u];
+    private_net[i + 2u] = shared_net[i + 2u];
+    private_net[i + 3u] = shared_net[i + 3u];
+    private_net[i + 4u] = shared_net[i + 4u];
+    private_net[i + 5u] = shared_net[i + 5u];
+    private_net[i + 6u] = shared_net[i + 6u];
+    private_net[i + 7u] = shared_net[i + 7u];
 }
 
 // The window row of quad x0 in row y, starting at vec4 `grid4` of the world.
@@ -63,7 +97,7 @@ fn conv_tap(v: array<f32, ROW>, dy: u32, dx: u32, q: u32) -> vec4<f32> {
     var acc = vec4<f32>(0.0);
     for (var i = 0u; i < D + 2u; i++) {
         // Padded input channel i shows state channel (i − 1) mod D (nca_common.wgsl).
-        acc += v[(q + dx) * D + (i + D - 1u) % D] * w[1u + (dy * 3u + dx) * (D + 2u) + i];
+        acc += v[(q + dx) * D + (i + D - 1u) % D] * w(1u + (dy * 3u + dx) * (D + 2u) + i);
     }
     return acc;
 }
@@ -84,15 +118,15 @@ fn output_channel(h1: array<vec4<f32>, 4>, f2: u32, c: u32) -> f32 {
 
 // The network's output (channels in .x, .y, .z) for cell q of the quad, from the window.
 fn network(above: array<f32, ROW>, here: array<f32, ROW>, below: array<f32, ROW>, q: u32) -> vec4<f32> {
-    let a = w[0] + conv_row(above, 0u, q) + conv_row(here, 1u, q) + conv_row(below, 2u, q);
+    let a = w(0u) + conv_row(above, 0u, q) + conv_row(here, 1u, q) + conv_row(below, 2u, q);
     // Conv_1 (vec4 index c1 = bias, then the [4][16] kernel), ReLU, Conv_2 (float index f2).
     let c1 = 1u + 9u * (D + 2u);
     let f2 = 4u * (c1 + 20u);
     var h1: array<vec4<f32>, 4>;
     for (var j = 0u; j < 4u; j++) {
         h1[j] = max(
-            w[c1 + j] + a.x * w[c1 + 4u + j] + a.y * w[c1 + 8u + j] + a.z * w[c1 + 12u + j]
-                + a.w * w[c1 + 16u + j],
+            w(c1 + j) + a.x * w(c1 + 4u + j) + a.y * w(c1 + 8u + j) + a.z * w(c1 + 12u + j)
+                + a.w * w(c1 + 16u + j),
             vec4<f32>(0.0),
         );
     }
@@ -132,9 +166,22 @@ fn step_tile(
                 q[k] = genomes[g + 4u * i + k];
             }
         }
-        w[i] = q;
+        shared_net[i] = q;
     }
     workgroupBarrier();
+    if NET_PRIVATE {
+        // NET_VEC4S = 80 = 10 × 8.
+        copy_net8(0u);
+        copy_net8(8u);
+        copy_net8(16u);
+        copy_net8(24u);
+        copy_net8(32u);
+        copy_net8(40u);
+        copy_net8(48u);
+        copy_net8(56u);
+        copy_net8(64u);
+        copy_net8(72u);
+    }
 
     let n = params.size;
     let x0 = 4u * (wg.x * 8u + lid.x);

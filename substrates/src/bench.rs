@@ -278,6 +278,15 @@ pub fn suite() -> Result<Vec<Case>> {
             128 * 128,
             true,
         );
+        // The tiled kernel reading its network from workgroup memory: the baseline of the
+        // private copy, measured in the same run.
+        add(
+            format!("{name} workgroup-network kernel ×16"),
+            Box::new(crate::nca::Nca::from_json(name, &json!({}))?.with_private_network(false)),
+            16,
+            128 * 128,
+            true,
+        );
     }
     // Boids' sorted-private-array step kernel: the baseline of the register-slot one, measured
     // in the same run.

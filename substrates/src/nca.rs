@@ -200,6 +200,7 @@ pub struct Nca {
     net: NetLayout,
     genome: GenomeSpec,
     tiled: bool,
+    private_network: bool,
 }
 
 /// Rows per invocation of the tiled step kernels (`STRIP` in `shaders/nca_tile.wgsl` and
@@ -246,6 +247,7 @@ impl Nca {
             net,
             genome,
             tiled: true,
+            private_network: true,
         })
     }
 
@@ -284,6 +286,7 @@ impl Nca {
             net,
             genome,
             tiled: true,
+            private_network: true,
         })
     }
 
@@ -321,6 +324,17 @@ impl Nca {
     #[must_use]
     pub fn with_tiled_step(mut self, tiled: bool) -> Self {
         self.tiled = tiled;
+        self
+    }
+
+    /// Where the tiled step kernel reads the network from: a private copy per invocation
+    /// (default) or workgroup memory, kept for comparison (the bench baseline) and for adapters
+    /// where private arrays are scarce. On lavapipe every workgroup load is a loop over the SIMD
+    /// group's lanes, even at a constant index, so the private copy runs 2–4× faster there (see
+    /// `shaders/nca_tile.wgsl`). Both give the same results bit for bit.
+    #[must_use]
+    pub fn with_private_network(mut self, private: bool) -> Self {
+        self.private_network = private;
         self
     }
 
@@ -714,15 +728,21 @@ impl Substrate for Nca {
             })
         });
         let tile = self.uses_tiled_step().then(|| {
+            let private = f64::from(u8::from(self.private_network));
             let pipeline = if self.is_discrete() {
-                gpu.pipeline("dnca_tile", shaders::DNCA_TILE, "step_tile")
+                gpu.pipeline_with_constants(
+                    &format!("dnca_tile_private{private}"),
+                    shaders::DNCA_TILE,
+                    "step_tile",
+                    &[("NET_PRIVATE", private)],
+                )
             } else {
                 let d = self.channels();
                 gpu.pipeline_with_constants(
-                    &format!("nca_tile_d{d}"),
+                    &format!("nca_tile_d{d}_private{private}"),
                     shaders::NCA_TILE,
                     "step_tile",
-                    &[("D", d as f64)],
+                    &[("D", d as f64), ("NET_PRIVATE", private)],
                 )
             };
             let groups = [0usize, 1].map(|i| {

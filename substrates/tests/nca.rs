@@ -381,6 +381,103 @@ fn dnca_gumbel_sampling_matches_the_twin() {
 }
 
 #[test]
+fn private_network_copy_gives_the_workgroup_kernels_results_bit_for_bit() {
+    // The tiled kernels read the network from a per-invocation private copy by default and from
+    // workgroup memory when asked; the arithmetic and its order are the same, so two worlds with
+    // different genomes must agree bit for bit after 8 steps (the other tests hold the default
+    // against the twin and the original's fixtures). DNCA with both samplings: Gumbel adds the
+    // hash noise path.
+    let cases: Vec<(String, Box<dyn Fn() -> Nca>)> = vec![
+        (
+            "nca_d1".into(),
+            Box::new(|| {
+                Nca::continuous(
+                    1,
+                    NcaConfig {
+                        grid_size: 32,
+                        dt: 0.5,
+                        ..Default::default()
+                    },
+                )
+                .unwrap()
+            }),
+        ),
+        (
+            "nca_d3".into(),
+            Box::new(|| {
+                Nca::continuous(
+                    3,
+                    NcaConfig {
+                        grid_size: 32,
+                        dt: 0.5,
+                        ..Default::default()
+                    },
+                )
+                .unwrap()
+            }),
+        ),
+        (
+            "dnca argmax".into(),
+            Box::new(|| {
+                Nca::discrete(DncaConfig {
+                    grid_size: 32,
+                    ..Default::default()
+                })
+                .unwrap()
+            }),
+        ),
+        (
+            "dnca gumbel".into(),
+            Box::new(|| {
+                Nca::discrete(DncaConfig {
+                    grid_size: 32,
+                    temperature: 0.5,
+                    sampling: Sampling::Gumbel,
+                    ..Default::default()
+                })
+                .unwrap()
+            }),
+        ),
+    ];
+    let spec = RolloutSpec {
+        steps: 8,
+        frame_steps: vec![],
+        frame_size: 32,
+        dump_steps: vec![0, 8],
+    };
+    for (name, make) in &cases {
+        let dim = make().genome().dim();
+        let genomes: Vec<f32> = (0..2 * dim)
+            .map(|i| 0.5 * (i as f32 * 0.37).sin())
+            .collect();
+        let run = |private: bool| {
+            let sub = make().with_private_network(private);
+            assert!(sub.uses_tiled_step());
+            rollout(
+                gpu(),
+                &sub,
+                &genomes,
+                &Init::Seed(5),
+                &spec,
+                &mut no_progress,
+            )
+            .unwrap()
+        };
+        let (private, shared) = (run(true), run(false));
+        for w in 0..2 {
+            assert_eq!(
+                private.states[1].1[w], shared.states[1].1[w],
+                "{name} world {w}: private and workgroup network differ"
+            );
+            assert_ne!(
+                private.states[0].1[w], private.states[1].1[w],
+                "{name} world {w}: the test genome should change the grid"
+            );
+        }
+    }
+}
+
+#[test]
 fn long_random_rollouts_stay_valid() {
     // 300 steps of random networks on 32² grids: NCA cells stay in [0, 1], DNCA states in 0..8.
     let spec = RolloutSpec {
