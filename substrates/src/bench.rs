@@ -288,11 +288,15 @@ pub fn suite() -> Result<Vec<Case>> {
             true,
         );
     }
-    // Boids' sorted-private-array step kernel: the baseline of the register-slot one, measured
-    // in the same run.
+    // Boids' sorted-private-array step and pixel-per-invocation render kernels: the baseline of
+    // the register-slot step and the block render, measured in the same run.
     add(
-        "boids sorted-array kernel ×16".into(),
-        Box::new(crate::boids::Boids::new(Default::default())?.with_slot_step(false)),
+        "boids sorted-array step, pixel render ×16".into(),
+        Box::new(
+            crate::boids::Boids::new(Default::default())?
+                .with_slot_step(false)
+                .with_block_render(false),
+        ),
         16,
         0,
         true,

@@ -17,7 +17,8 @@
 //! composited in index order in black, then boid 0 again in red; pixel (i, j) is the world point
 //! (i/(S−1), j/(S−1)), so the first image axis is x. Unlike the original, which evaluates every
 //! triangle at every pixel, each triangle is rasterised only over its bounding box widened to
-//! where the mask falls below 2e-9 (`shaders/boids_render.wgsl` culls per 8×8 tile first).
+//! where the mask falls below 2e-9 (`shaders/boids_render_blocks.wgsl` culls per 32×32 tile
+//! first, and each invocation composites a 4×4 block of pixels held in registers).
 //!
 //! Initial states come from the counter hash (positions uniform, headings uniform angles) and
 //! are uploaded, so the GPU and the CPU twin start from identical states.
@@ -69,6 +70,10 @@ pub const SLOT_NEIGHBOURS: u32 = 16;
 
 /// Boids each invocation of the register-slot kernel moves (sharing each neighbour load).
 const SLOT_BOIDS_PER_INVOCATION: u32 = 2;
+
+/// Side of the square of pixels one workgroup of the block render kernel covers. Keep in sync
+/// with `TILE` in `shaders/boids_render_blocks.wgsl`.
+const RENDER_TILE: u32 = 32;
 
 /// Settings of the boids substrate (a creature file's `config`); defaults are the original's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -147,6 +152,7 @@ pub struct Boids {
     config: BoidsConfig,
     genome: GenomeSpec,
     slot_step: bool,
+    block_render: bool,
 }
 
 impl Boids {
@@ -235,6 +241,7 @@ impl Boids {
             config,
             genome,
             slot_step: true,
+            block_render: true,
         })
     }
 
@@ -244,6 +251,15 @@ impl Boids {
     #[must_use]
     pub fn with_slot_step(mut self, slot_step: bool) -> Self {
         self.slot_step = slot_step;
+        self
+    }
+
+    /// Whether frames are rendered by 4×4 pixel blocks over 32×32 tiles (the default) or a pixel
+    /// per invocation over 8×8 tiles (`false`: the earlier kernel, kept as the benchmark's
+    /// baseline; both give the CPU twin's frames within a byte's rounding).
+    #[must_use]
+    pub fn with_block_render(mut self, block_render: bool) -> Self {
+        self.block_render = block_render;
         self
     }
 
@@ -432,7 +448,7 @@ impl Substrate for Boids {
             gpu.storage_zeroed("boids state b", state_bytes),
         ];
         let slot_step = self.slot_step && self.config.n_nbrs <= SLOT_NEIGHBOURS;
-        let pipelines = shaders::boids_pipelines(gpu, slot_step);
+        let pipelines = shaders::boids_pipelines(gpu, slot_step, self.block_render);
         let step_groups = [0usize, 1].map(|i| {
             gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("boids step"),
@@ -458,6 +474,7 @@ impl Substrate for Boids {
             } else {
                 1
             },
+            block_render: self.block_render,
         }))
     }
 
@@ -496,6 +513,8 @@ struct BoidsBatch {
     pipelines: shaders::BoidsPipelines,
     /// Boids each invocation of the step kernel moves.
     boids_per_invocation: u32,
+    /// The render kernel covers [`RENDER_TILE`]² pixels per workgroup, not 8×8.
+    block_render: bool,
 }
 
 impl WorldBatch for BoidsBatch {
@@ -514,14 +533,37 @@ impl WorldBatch for BoidsBatch {
     }
 
     fn encode_render(&self, encoder: &mut wgpu::CommandEncoder, target: &FrameTarget, slot: u32) {
-        target.encode_render_kernel(
-            &self.gpu,
-            encoder,
-            &self.pipelines.render,
-            &self.uniform,
-            &self.states[self.current],
-            slot,
-        );
+        if !self.block_render {
+            target.encode_render_kernel(
+                &self.gpu,
+                encoder,
+                &self.pipelines.render,
+                &self.uniform,
+                &self.states[self.current],
+                slot,
+            );
+            return;
+        }
+        // The shared render bindings, dispatched over 32×32 tiles instead of 8×8.
+        let entries = [
+            entry(0, &self.uniform),
+            entry(1, target.slot_params(slot)),
+            entry(2, &self.states[self.current]),
+            entry(3, &target.buffer),
+        ];
+        let bind = self
+            .gpu
+            .device
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("boids render"),
+                layout: &self.pipelines.render.get_bind_group_layout(0),
+                entries: &entries,
+            });
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&self.pipelines.render);
+        pass.set_bind_group(0, &bind, &[]);
+        let tiles = target.size.div_ceil(RENDER_TILE);
+        pass.dispatch_workgroups(tiles, tiles, target.worlds);
     }
 
     fn read_states(&self, gpu: &Gpu) -> Result<Vec<State>> {

@@ -30,6 +30,7 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("lenia_fft_growth", LENIA_FFT_GROWTH, "growth_rows"),
     ("boids_step", BOIDS_STEP, "step"),
     ("boids_step_slots", BOIDS_STEP_SLOTS, "step"),
+    ("boids_render_blocks", BOIDS_RENDER_BLOCKS, "render"),
     ("boids_render", BOIDS_RENDER, "render"),
     ("nca_init", NCA_INIT, "init"),
     ("nca_step", NCA_STEP, "step"),
@@ -182,6 +183,8 @@ pub const BOIDS_STEP: &str = shader!("boids_step.wgsl");
 pub const BOIDS_STEP_SLOTS: &str = shader!("boids_step_slots.wgsl");
 /// Boids: render.
 pub const BOIDS_RENDER: &str = shader!("boids_render.wgsl");
+/// Boids: render, 4×4 pixel blocks per invocation over 32×32 tiles.
+pub const BOIDS_RENDER_BLOCKS: &str = shader!("boids_render_blocks.wgsl");
 /// Continuous NCA: initial cells.
 pub const NCA_INIT: &str = shader!("common/hash.wgsl", "nca_common.wgsl", "nca_init.wgsl");
 /// Continuous NCA: one step.
@@ -213,15 +216,20 @@ pub(crate) struct BoidsPipelines {
 }
 
 /// `slot_step`: the register-slot neighbour selection (`boids_step_slots.wgsl`, n_nbrs ≤ 16)
-/// instead of the sorted private array.
-pub(crate) fn boids_pipelines(gpu: &Gpu, slot_step: bool) -> BoidsPipelines {
+/// instead of the sorted private array; `block_render`: 4×4 pixel blocks over 32×32 tiles
+/// (`boids_render_blocks.wgsl`) instead of a pixel per invocation over 8×8 tiles.
+pub(crate) fn boids_pipelines(gpu: &Gpu, slot_step: bool, block_render: bool) -> BoidsPipelines {
     BoidsPipelines {
         step: if slot_step {
             gpu.pipeline("boids_step_slots", BOIDS_STEP_SLOTS, "step")
         } else {
             gpu.pipeline("boids_step", BOIDS_STEP, "step")
         },
-        render: gpu.pipeline("boids_render", BOIDS_RENDER, "render"),
+        render: if block_render {
+            gpu.pipeline("boids_render_blocks", BOIDS_RENDER_BLOCKS, "render")
+        } else {
+            gpu.pipeline("boids_render", BOIDS_RENDER, "render")
+        },
     }
 }
 

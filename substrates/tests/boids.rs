@@ -328,6 +328,51 @@ fn slot_step_matches_the_cpu_twin_in_a_dense_flock() {
 }
 
 #[test]
+fn block_render_matches_the_cpu_twin_and_the_pixel_render() {
+    // The crowded flock (48 overlapping triangles, boid 0 in red on top of them) and a uniform
+    // one, at a frame side that leaves partial 32×32 tiles (70) and at the original's 224.
+    // Where the maths is the same the kernels differ only by FMA contraction and the driver's
+    // exp (~1e-7), and the block kernel skips pixels whose mask is below σ(−20) (1 − m rounds
+    // to 1 there), so each byte is the twin's value rounded, give or take one rounding step.
+    let genomes = test_genomes(2, 0.4);
+    for init in [Init::States(vec![crowded_state()]), Init::Seed(5)] {
+        for size in [70, 224] {
+            let spec = RolloutSpec {
+                steps: 0,
+                frame_steps: vec![0],
+                frame_size: size,
+                dump_steps: vec![0],
+            };
+            let render = |blocks: bool| {
+                let boids = original().with_block_render(blocks);
+                rollout(gpu(), &boids, &genomes, &init, &spec, &mut no_progress).unwrap()
+            };
+            let (blocks, pixels) = (render(true), render(false));
+            let frame_px = (size * size * 4) as usize;
+            for w in 0..2 {
+                let state = &blocks.states[0].1[w];
+                let want = original().render_cpu(state, size).unwrap();
+                let got = rgb_of(&blocks.frames[w * frame_px..(w + 1) * frame_px]);
+                let old = rgb_of(&pixels.frames[w * frame_px..(w + 1) * frame_px]);
+                let diff = max_abs_diff(&got, &want);
+                assert!(diff <= 0.5 / 255.0 + 1e-4, "size {size} world {w}: {diff}");
+                assert!(
+                    max_abs_diff(&got, &old) <= 1.0 / 255.0,
+                    "size {size} world {w}"
+                );
+                // The frame must show black boids and the red one, or it says little.
+                let red = got.chunks_exact(3).any(|p| p[0] > 0.9 && p[1] < 0.1);
+                let black = got.chunks_exact(3).filter(|p| p[0] < 0.1).count();
+                assert!(
+                    red && black > 10,
+                    "size {size} world {w}: red {red}, black {black}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn wrapped_perception_sees_across_the_edge() {
     // Two boids 0.02 apart through the x edge, heading alike: the original's plain distance
     // (0.98) puts each out of the other's 0.1 range, so neither turns; through the torus they

@@ -1,0 +1,267 @@
+// Neural boids, render, as `boids_render.wgsl` (the original's `render_state`: white background,
+// soft black triangles composited in index order, then boid 0 again in red; row i is world
+// x = i/(S−1), column j world y = j/(S−1); triangles do not wrap), but each invocation owns a
+// 4×4 block of pixels in registers and each workgroup a 32×32 tile.
+//
+// Why: on CPU adapters (lavapipe) every load whose address is not a compile-time constant runs
+// lane by lane (~3–4 ns a lane), and `boids_render.wgsl` read each listed triangle (four vec4s)
+// per pixel, built the tile's list in one invocation and rebuilt all triangles per 8×8 tile.
+// Here a 32×32 tile builds the triangles once (one per invocation, 64 at a time), marks the ones
+// whose box touches the tile in a bit mask (index order for free: lowest bit first), and every
+// triangle read serves 16 pixels. Black triangles scale all three channels alike, so the image
+// stays grey until the red boid: one float per pixel (the transmittance, exactly the value each
+// channel of the three-channel sum holds).
+//
+// Where a pixel lies in a triangle's box but k·min(a, b, c) < −20, the mask is below
+// σ(−20) ≈ 2e-9 < 2^-25, so 1 − m rounds to 1 and the pixel would not change: it is skipped
+// without evaluating the three sigmoids. Every other pixel gets the same expressions as the CPU
+// twin (`reference::boids::coverage`).
+
+// Keep in sync with `BoidsParams` in substrates/src/boids.rs.
+struct BoidsParams {
+    n_boids: u32,
+    n_nbrs: u32,
+    worlds: u32,
+    wrapped: u32,
+    visual_range: f32,
+    speed: f32,
+    dt: f32,
+    render_size: f32,
+    sharpness: f32,
+    red_boid: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
+struct FrameParams {
+    slot: u32,
+    size: u32,
+    slots: u32,
+    worlds: u32,
+}
+
+// Keep in sync with `reference::boids::Triangle`.
+struct Triangle {
+    t0: vec2<f32>,
+    e02: vec2<f32>,
+    e01: vec2<f32>,
+    gram: vec4<f32>,
+    bbox: vec4<i32>,
+}
+
+@group(0) @binding(0) var<uniform> params: BoidsParams;
+@group(0) @binding(1) var<uniform> frame: FrameParams;
+@group(0) @binding(2) var<storage, read> boids: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> frames: array<u32>;
+
+// Tile side in pixels (8 × 8 blocks of 4 × 4); keep in sync with `boids::RENDER_TILE`.
+const TILE: u32 = 32u;
+const CHUNK: u32 = 64u;
+// The chunk's triangles: (t0, e02), (e01, –), gram, box.
+var<workgroup> tri_a: array<vec4<f32>, 64>;
+var<workgroup> tri_b: array<vec2<f32>, 64>;
+var<workgroup> tri_gram: array<vec4<f32>, 64>;
+var<workgroup> tri_box: array<vec4<i32>, 64>;
+// Bit k of word k / 32: the chunk's boid k can touch this tile.
+var<workgroup> tile_hits: array<atomic<u32>, 2>;
+
+// Keep in sync with `boids_render.wgsl` and `reference::boids::pixel_coord`.
+fn pixel_coord(i: u32) -> f32 {
+    if frame.size <= 1u {
+        return 0.0;
+    }
+    return f32(i) * (1.0 / f32(frame.size - 1u));
+}
+
+// Keep in sync with `boids_render.wgsl` and `reference::boids::triangle`.
+fn triangle(b: vec4<f32>) -> Triangle {
+    let norm = sqrt(b.z * b.z + b.w * b.w);
+    let u = b.z / norm;
+    let w = b.w / norm;
+    let s = params.render_size;
+    let t0 = vec2<f32>(u * 0.0 + -w * s + b.x, w * 0.0 + u * s + b.y);
+    let t1 = vec2<f32>(u * 0.0 + -w * -s + b.x, w * 0.0 + u * -s + b.y);
+    let t2 = vec2<f32>(u * (3.0 * s) + -w * 0.0 + b.x, w * (3.0 * s) + u * 0.0 + b.y);
+    var t: Triangle;
+    t.t0 = t0;
+    t.e02 = t2 - t0;
+    t.e01 = t1 - t0;
+    let d00 = t.e02.x * t.e02.x + t.e02.y * t.e02.y;
+    let d01 = t.e02.x * t.e01.x + t.e02.y * t.e01.y;
+    let d11 = t.e01.x * t.e01.x + t.e01.y * t.e01.y;
+    t.gram = vec4<f32>(d00, d01, d11, d00 * d11 - d01 * d01);
+    let m = 20.0 / params.sharpness;
+    let c = (t0 + t1 + t2) / 3.0;
+    let r0 = abs(t0 - c);
+    let r1 = abs(t1 - c);
+    let r2 = abs(t2 - c);
+    let reach = max(max(max(r0.x, r0.y), max(r1.x, r1.y)), max(r2.x, r2.y)) * (1.0 + 3.0 * m);
+    let scale = f32(frame.size - 1u);
+    let last = i32(frame.size) - 1;
+    t.bbox = vec4<i32>(
+        max(i32(floor((c.x - reach) * scale)) - 1, 0),
+        min(i32(ceil((c.x + reach) * scale)) + 1, last),
+        max(i32(floor((c.y - reach) * scale)) - 1, 0),
+        min(i32(ceil((c.y + reach) * scale)) + 1, last),
+    );
+    return t;
+}
+
+fn sigmoid4(z: vec4<f32>) -> vec4<f32> {
+    return 1.0 / (1.0 + exp(-z));
+}
+
+// Barycentric coordinates (a, b, c) of four pixels of one row (world x = qx, world y = qy), the
+// expressions of `reference::boids::coverage`.
+struct Bary {
+    a: vec4<f32>,
+    b: vec4<f32>,
+    c: vec4<f32>,
+}
+
+fn bary(t: Triangle, qx: f32, qy: vec4<f32>) -> Bary {
+    let ex = qx - t.t0.x;
+    let ey = qy - vec4<f32>(t.t0.y);
+    let d20 = ex * t.e02.x + ey * t.e02.y;
+    let d21 = ex * t.e01.x + ey * t.e01.y;
+    var o: Bary;
+    o.b = (t.gram.z * d20 - t.gram.y * d21) / t.gram.w;
+    o.c = (t.gram.x * d21 - t.gram.y * d20) / t.gram.w;
+    o.a = 1.0 - o.b - o.c;
+    return o;
+}
+
+fn mask(p: Bary) -> vec4<f32> {
+    let k = params.sharpness;
+    return sigmoid4(k * p.a) * sigmoid4(k * p.b) * sigmoid4(k * p.c);
+}
+
+fn in_cols(t: Triangle, cols: vec4<i32>) -> vec4<bool> {
+    return cols >= vec4<i32>(t.bbox.z) & cols <= vec4<i32>(t.bbox.w);
+}
+
+// One row of four pixels of the block after a black triangle: m·0 + (1 − m)·T where the
+// triangle can change them (m·0 is +0, and adding it changes nothing, so (1 − m)·T is the twin's
+// value bit for bit); in the box but below the cut-off, 1 − m would round to 1.
+fn black_row(tr: vec4<f32>, t: Triangle, row: i32, qx: f32, qy: vec4<f32>, cols: vec4<i32>) -> vec4<f32> {
+    if row < t.bbox.x || row > t.bbox.y {
+        return tr;
+    }
+    let p = bary(t, qx, qy);
+    let k = params.sharpness;
+    let live = in_cols(t, cols) & (k * min(p.a, min(p.b, p.c)) > vec4<f32>(-20.0));
+    if !any(live) {
+        return tr;
+    }
+    return select(tr, (1.0 - mask(p)) * tr, live);
+}
+
+// Writes one row of four pixels: the grey transmittance, with boid 0 in red on top when drawn
+// (m·(1, 0, 0) + (1 − m)·rgb over its whole box, the twin's expressions).
+fn write_row(tr: vec4<f32>, red: Triangle, row: i32, qx: f32, qy: vec4<f32>, cols: vec4<i32>, world: u32) {
+    let s = frame.size;
+    if row >= i32(s) {
+        return;
+    }
+    var r = tr;
+    var g = tr;
+    if params.red_boid != 0u && row >= red.bbox.x && row <= red.bbox.y {
+        let in_box = in_cols(red, cols);
+        if any(in_box) {
+            let m = mask(bary(red, qx, qy));
+            r = select(r, m * 1.0 + (1.0 - m) * tr, in_box);
+            g = select(g, m * 0.0 + (1.0 - m) * tr, in_box);
+        }
+    }
+    let first = ((world * frame.slots + frame.slot) * s + u32(row)) * s;
+    let cr = vec4<u32>(round(clamp(r, vec4<f32>(0.0), vec4<f32>(1.0)) * 255.0));
+    let cg = vec4<u32>(round(clamp(g, vec4<f32>(0.0), vec4<f32>(1.0)) * 255.0));
+    let rgba = cr | (cg << vec4<u32>(8u)) | (cg << vec4<u32>(16u)) | vec4<u32>(0xff000000u);
+    let inside = vec4<u32>(cols) < vec4<u32>(s);
+    if inside.x {
+        frames[first + u32(cols.x)] = rgba.x;
+    }
+    if inside.y {
+        frames[first + u32(cols.y)] = rgba.y;
+    }
+    if inside.z {
+        frames[first + u32(cols.z)] = rgba.z;
+    }
+    if inside.w {
+        frames[first + u32(cols.w)] = rgba.w;
+    }
+}
+
+@compute @workgroup_size(64)
+fn render(
+    @builtin(local_invocation_index) lid: u32,
+    @builtin(workgroup_id) wid: vec3<u32>,
+) {
+    let n = params.n_boids;
+    let world = wid.z;
+    let base = world * n;
+    // Tile rows wid.y·32 … +31, columns wid.x·32 … +31; this invocation's block starts at
+    // row r0 and column c0 (a SIMD group of 8 invocations: a 4 × 32 strip).
+    let tile_r = i32(wid.y * TILE);
+    let tile_c = i32(wid.x * TILE);
+    let r0 = tile_r + 4 * i32(lid / 8u);
+    let c0 = tile_c + 4 * i32(lid % 8u);
+    let cols = vec4<i32>(c0, c0 + 1, c0 + 2, c0 + 3);
+    let inv = select(0.0, 1.0 / f32(frame.size - 1u), frame.size > 1u);
+    let qy = vec4<f32>(cols) * inv;
+    let qx0 = pixel_coord(u32(r0));
+    let qx1 = pixel_coord(u32(r0 + 1));
+    let qx2 = pixel_coord(u32(r0 + 2));
+    let qx3 = pixel_coord(u32(r0 + 3));
+    var t0 = vec4<f32>(1.0);
+    var t1 = vec4<f32>(1.0);
+    var t2 = vec4<f32>(1.0);
+    var t3 = vec4<f32>(1.0);
+    // Every invocation takes part in the chunk loop's barriers, also those outside the frame.
+    for (var first = 0u; first < n; first += CHUNK) {
+        if lid < 2u {
+            atomicStore(&tile_hits[lid], 0u);
+        }
+        workgroupBarrier();
+        if first + lid < n {
+            let t = triangle(boids[base + first + lid]);
+            tri_a[lid] = vec4<f32>(t.t0, t.e02);
+            tri_b[lid] = t.e01;
+            tri_gram[lid] = t.gram;
+            tri_box[lid] = t.bbox;
+            let b = t.bbox;
+            if b.x <= tile_r + 31 && b.y >= tile_r && b.z <= tile_c + 31 && b.w >= tile_c {
+                atomicOr(&tile_hits[lid / 32u], 1u << (lid % 32u));
+            }
+        }
+        workgroupBarrier();
+        for (var word = 0u; word < 2u; word++) {
+            var bits = atomicLoad(&tile_hits[word]);
+            while bits != 0u {
+                let k = 32u * word + firstTrailingBit(bits);
+                bits &= bits - 1u;
+                let b = tri_box[k];
+                if b.x <= r0 + 3 && b.y >= r0 && b.z <= c0 + 3 && b.w >= c0 {
+                    let ta = tri_a[k];
+                    var t: Triangle;
+                    t.t0 = ta.xy;
+                    t.e02 = ta.zw;
+                    t.e01 = tri_b[k];
+                    t.gram = tri_gram[k];
+                    t.bbox = b;
+                    t0 = black_row(t0, t, r0, qx0, qy, cols);
+                    t1 = black_row(t1, t, r0 + 1, qx1, qy, cols);
+                    t2 = black_row(t2, t, r0 + 2, qx2, qy, cols);
+                    t3 = black_row(t3, t, r0 + 3, qx3, qy, cols);
+                }
+            }
+        }
+        workgroupBarrier();
+    }
+    let red = triangle(boids[base]);
+    write_row(t0, red, r0, qx0, qy, cols, world);
+    write_row(t1, red, r0 + 1, qx1, qy, cols, world);
+    write_row(t2, red, r0 + 2, qx2, qy, cols, world);
+    write_row(t3, red, r0 + 3, qx3, qy, cols, world);
+}
