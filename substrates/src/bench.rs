@@ -310,6 +310,27 @@ pub fn suite() -> Result<Vec<Case>> {
         0,
         true,
     );
+    // Particle Life's per-pixel splat: the baseline of the tiled one, measured in the same run.
+    add(
+        "plife per-pixel splat ×16".into(),
+        Box::new(crate::plife::Plife::from_json(&json!({}))?.with_tiled_render(false)),
+        16,
+        0,
+        true,
+    );
+    // The same pair at Particle Life++'s render geometry (1000 discs of radius √0.1·0.04,
+    // sharpness 30/0.04: 28 render cells of 8 pixels at 224², 4-pixel tiles), since
+    // Particle Life++ renders through the same splat.
+    for (label, tiled) in [("", true), (", per-pixel splat", false)] {
+        let config = json!({ "particles": 1000, "render_radius": 0.04, "sharpness": 30.0 });
+        add(
+            format!("plife 1000 Life++ discs{label} ×16"),
+            Box::new(crate::plife::Plife::from_json(&config)?.with_tiled_render(tiled)),
+            16,
+            0,
+            false,
+        );
+    }
     // Particle Life++'s particle-per-invocation kernel: the baseline of the in-range one.
     add(
         "plife_plus per-particle kernel ×16".into(),

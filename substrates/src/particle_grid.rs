@@ -11,7 +11,7 @@
 
 use crate::gol::entry;
 use crate::gpu::Gpu;
-use crate::shaders::ParticleGridPipelines;
+use crate::shaders::{self, ParticleGridPipelines};
 use crate::substrate::FrameTarget;
 
 /// Counting-sort parameters. Keep in sync with `GridParams` in `shaders/particle_common.wgsl`.
@@ -247,10 +247,36 @@ impl GridUse {
     }
 }
 
+/// Tiles per render cell and axis that the tiled splat (`shaders/particle_splat_tiles.wgsl`)
+/// dispatches for a `size`² frame over a grid of `side` cells per axis and tiles of `tile`
+/// pixels: enough for the widest cell, ⌈(size − 1)/side⌉ pixels (the cell's last tile takes the
+/// rare extra pixel rounding gives it). Keep in sync with `tiles_per_cell` in that shader.
+#[must_use]
+pub fn tiles_per_cell(size: u32, side: u32, tile: u32) -> u32 {
+    let widest = (size.max(2) - 1).div_ceil(side.max(1));
+    widest.div_ceil(tile).max(1)
+}
+
+/// Tile side (3 or 4 pixels) for the tiled splat: the one whose tiles cover a cell of the
+/// finest grid (`side` cells per axis) with the fewest idle pixel slots, since the unrolled tile
+/// costs the same whether its slots are inside the cell or not. Particle Life's default render
+/// grid (85 cells, 2.6 pixels wide at 224²) gets 3; Particle Life++'s (28 cells, 8 pixels) 4.
+#[must_use]
+pub fn splat_tile(size: u32, side: u32) -> u32 {
+    let widest = (size.max(2) - 1).div_ceil(side.max(1));
+    if widest.div_ceil(4) * 4 <= widest.div_ceil(3) * 3 {
+        4
+    } else {
+        3
+    }
+}
+
 /// The render side: a render grid plus the splat dispatch.
 pub(crate) struct Splatter {
     pub(crate) grid: GridUse,
     uniform: wgpu::Buffer,
+    sides: Vec<u32>,
+    tiled: bool,
 }
 
 impl Splatter {
@@ -291,7 +317,20 @@ impl Splatter {
             bytemuck::bytes_of(&params),
             wgpu::BufferUsages::UNIFORM,
         );
-        Self { grid, uniform }
+        Self {
+            grid,
+            uniform,
+            sides: sides.to_vec(),
+            tiled: true,
+        }
+    }
+
+    /// Chooses the splat kernel: one invocation per tile of pixels inside a render cell (the
+    /// default), or one per pixel, kept as the benchmark baseline. Both give the same bits.
+    #[must_use]
+    pub(crate) fn with_tiles(mut self, tiled: bool) -> Self {
+        self.tiled = tiled;
+        self
     }
 
     /// Records binning by draw order and the splat into `slot` of `target`.
@@ -318,16 +357,36 @@ impl Splatter {
             entry(6, attrs),
             entry(7, &target.buffer),
         ];
+        let (pipeline, groups) = if self.tiled {
+            let finest = self.sides.iter().copied().max().unwrap_or(1);
+            let tile = splat_tile(target.size, finest);
+            // Tiles along each axis: the most any world needs (coarser worlds return early).
+            let across = self
+                .sides
+                .iter()
+                .map(|&side| side * tiles_per_cell(target.size, side, tile))
+                .max()
+                .unwrap_or(1);
+            let pipeline = gpu.pipeline_with_constants(
+                &format!("particle_splat_tiles (TILE {tile})"),
+                shaders::PARTICLE_SPLAT_TILES,
+                "splat_tiles",
+                &[("TILE", f64::from(tile))],
+            );
+            let groups = (across.div_ceil(8), across.div_ceil(8), target.worlds);
+            (pipeline, groups)
+        } else {
+            (pipelines.splat.clone(), target.workgroups())
+        };
         let bind = gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("particle splat"),
-            layout: &pipelines.splat.get_bind_group_layout(0),
+            layout: &pipeline.get_bind_group_layout(0),
             entries: &entries,
         });
         let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&pipelines.splat);
+        pass.set_pipeline(&pipeline);
         pass.set_bind_group(0, &bind, &[]);
-        let (x, y, z) = target.workgroups();
-        pass.dispatch_workgroups(x, y, z);
+        pass.dispatch_workgroups(groups.0, groups.1, groups.2);
     }
 }
 

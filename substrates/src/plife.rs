@@ -163,6 +163,7 @@ pub struct Plife {
     genome: GenomeSpec,
     searched: Vec<&'static str>,
     cell_step: bool,
+    tiled_render: bool,
 }
 
 fn check_range(what: &str, v: f32, lo: f32, hi: f32, lo_open: bool) -> Result<()> {
@@ -388,6 +389,7 @@ impl Plife {
             },
             searched,
             cell_step: true,
+            tiled_render: true,
         })
     }
 
@@ -397,6 +399,15 @@ impl Plife {
     #[must_use]
     pub fn with_cell_step(mut self, cell_step: bool) -> Self {
         self.cell_step = cell_step;
+        self
+    }
+
+    /// Chooses the splat kernel: one invocation per tile of pixels sharing a render cell, each
+    /// loaded disc serving the whole tile (the default), or one invocation per pixel, kept as
+    /// the benchmark baseline. Both give the same bits.
+    #[must_use]
+    pub fn with_tiled_render(mut self, tiled_render: bool) -> Self {
+        self.tiled_render = tiled_render;
         self
     }
 
@@ -736,7 +747,8 @@ impl Substrate for Plife {
             &render_sides,
             &key_buf,
             self.k(),
-        );
+        )
+        .with_tiles(self.tiled_render);
         let step_groups = [0usize, 1].map(|i| {
             let mut e = vec![
                 entry(0, &uniform),

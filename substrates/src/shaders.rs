@@ -43,6 +43,7 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("particle_scatter", PARTICLE_SCATTER, "scatter"),
     ("particle_sort", PARTICLE_SORT, "sort"),
     ("particle_splat", PARTICLE_SPLAT, "splat_discs"),
+    ("particle_splat_tiles", PARTICLE_SPLAT_TILES, "splat_tiles"),
     ("plife_step", PLIFE_STEP, "step"),
     ("plife_step_cells", PLIFE_STEP_CELLS, "step_cells"),
     ("plife_step_all", PLIFE_STEP_ALL, "step_all"),
@@ -267,6 +268,8 @@ pub const PARTICLE_SCATTER: &str = shader!("particle_common.wgsl", "particle_sca
 pub const PARTICLE_SORT: &str = shader!("particle_common.wgsl", "particle_sort.wgsl");
 /// Particle Life / Life++: soft-disc splat over the render grid.
 pub const PARTICLE_SPLAT: &str = shader!("particle_common.wgsl", "particle_splat.wgsl");
+/// Particle Life / Life++: soft-disc splat, one invocation per tile of pixels inside a render cell.
+pub const PARTICLE_SPLAT_TILES: &str = shader!("particle_common.wgsl", "particle_splat_tiles.wgsl");
 /// Particle Life: one step through the grid.
 pub const PLIFE_STEP: &str = shader!(
     "particle_common.wgsl",

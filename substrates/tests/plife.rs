@@ -416,3 +416,84 @@ fn cell_step_matches_the_particle_step() {
         assert_eq!(cells.states, particles.states, "rmax {rmax}");
     }
 }
+
+#[test]
+fn tiled_splat_matches_the_per_pixel_splat_and_the_twin() {
+    // The tile kernel composites the same candidates in the same order with the same arithmetic
+    // as the per-pixel kernel, so frames match bit for bit; both against the CPU twin's render of
+    // the same state within the fixture test's bound (GPU exp/sqrt rounding on disc edges,
+    // amplified by k, plus RGBA8 quantisation). Cases: the original's world at 224² (85 render
+    // cells, 2.6 pixels wide: 3-pixel tiles); wider discs (21 cells) at 64² (cells exactly 3
+    // pixels, where rounding can give a cell a 4th), 100² (two tiles per cell) and 224² (4-pixel
+    // tiles, three per cell); searched masses (a different render grid in every world).
+    let fx = asal_fixture("plife");
+    let wide = PlifeConfig {
+        particles: 400,
+        render_radius: 0.04,
+        ..PlifeConfig::default()
+    };
+    let masses = PlifeConfig {
+        particles: 400,
+        search_space: "alpha+mass".into(),
+        ..PlifeConfig::default()
+    };
+    let cases: Vec<(PlifeConfig, Vec<f32>, Init, u32, u32)> = vec![
+        (
+            PlifeConfig::default(),
+            fx.get("params").unwrap().to_f32(),
+            Init::States(vec![fx.state("state0").unwrap()]),
+            224,
+            0,
+        ),
+        (
+            wide.clone(),
+            random_genomes(42, 2, 21),
+            Init::Seed(6),
+            64,
+            8,
+        ),
+        (
+            wide.clone(),
+            random_genomes(42, 2, 21),
+            Init::Seed(6),
+            100,
+            8,
+        ),
+        (wide, random_genomes(42, 1, 22), Init::Seed(7), 224, 8),
+        (masses, random_genomes(42, 3, 23), Init::Seed(8), 96, 8),
+    ];
+    for (config, genomes, init, size, steps) in cases {
+        let spec = RolloutSpec {
+            steps,
+            frame_steps: vec![steps],
+            frame_size: size,
+            dump_steps: vec![steps],
+        };
+        let run = |tiled: bool| {
+            let plife = Plife::new(config.clone()).unwrap().with_tiled_render(tiled);
+            rollout(gpu(), &plife, &genomes, &init, &spec, &mut no_progress).unwrap()
+        };
+        let tiled = run(true);
+        let per_pixel = run(false);
+        let what = format!("{size}² render_radius {}", config.render_radius);
+        assert_eq!(tiled.states, per_pixel.states, "{what}");
+        assert!(
+            tiled.frames == per_pixel.frames,
+            "{what}: tiled and per-pixel frames differ"
+        );
+        let plife = Plife::new(config.clone()).unwrap();
+        let d = plife.genome().dim();
+        let frame = (size * size * 4) as usize;
+        for (w, state) in tiled.states[0].1.iter().enumerate() {
+            let twin = plife
+                .render_cpu(&genomes[w * d..(w + 1) * d], state, size as usize)
+                .unwrap();
+            let got = frame_rgb(&tiled.frames[w * frame..(w + 1) * frame]);
+            let diff = max_abs_diff(&got, &twin);
+            assert!(
+                diff <= 0.5 / 255.0 + 1e-4,
+                "{what}, world {w}: GPU frame vs CPU twin {diff}"
+            );
+        }
+    }
+}
