@@ -730,11 +730,12 @@ impl Substrate for Nca {
         let tile = self.uses_tiled_step().then(|| {
             let private = f64::from(u8::from(self.private_network));
             let pipeline = if self.is_discrete() {
+                let gumbel = f64::from(params.gumbel);
                 gpu.pipeline_with_constants(
-                    &format!("dnca_tile_private{private}"),
+                    &format!("dnca_tile_private{private}_gumbel{gumbel}"),
                     shaders::DNCA_TILE,
                     "step_tile",
-                    &[("NET_PRIVATE", private)],
+                    &[("NET_PRIVATE", private), ("GUMBEL", gumbel)],
                 )
             } else {
                 let d = self.channels();
