@@ -18,7 +18,7 @@ struct PlifePlusParams {
     mu: f32,             // 0.5^(dt / half_life)
     radius: f32,         // rendered disc radius, written to `attrs`
     update_colours: u32, // 0 freezes the colour vectors
-    _pad0: u32,
+    cells_per_rmax: u32, // grid cells are >= rmax / cells_per_rmax wide
 }
 
 const NET_SIZE: u32 = 311u;

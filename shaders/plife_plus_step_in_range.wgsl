@@ -1,21 +1,38 @@
-// Particle Life++, one step: the same sums as `plife_plus_step.wgsl` (same sources, same order,
-// same operations, so the same bits), organised for SIMD execution on CPU adapters, where each
-// invocation is one lane of an 8-wide group and a branch runs for the whole group whenever any
-// lane takes it:
+// Particle Life++, one step, organised for SIMD execution on CPU adapters (lavapipe), where each
+// invocation is one lane of an 8-wide group, a branch runs for the whole group whenever any lane
+// takes it, and a load whose address is not a compile-time constant is issued lane by lane (the
+// `asal bench` probes: ~3.75 ns per lane, the cost of ~60 FMAs). `plife_plus_step.wgsl`, one
+// particle per invocation in index order over 3x3 cells of >= rmax, is the benchmark baseline.
 //
-// - Only pairs inside rmax run the network (about 31 of the ~90 candidates of the 3x3 cells at
-//   the original's density). The baseline loops over candidates with the network inside an `if`,
-//   so a group pays the network for every candidate that any of its 8 lanes has in range, nearly
-//   all of them. Here each lane first advances its own cursor to its next source inside rmax (a
-//   cheap loop: one entry load and a distance), then the group runs the network once for 8
-//   in-range pairs. The group pays for the largest in-range count among its lanes.
+// - Only pairs inside rmax run the network (~31 of the ~90 candidates of 3x3 cells at the
+//   original's density). The baseline runs the network inside an `if` per candidate, so a group
+//   pays for it whenever any of its 8 lanes has that candidate in range: nearly always. Here each
+//   lane first advances its own cursor to its next source inside rmax (a cheap loop: one entry
+//   load and a distance), then the group runs the network once for 8 in-range pairs.
 // - Invocations take particles in grid order (the sorted `entries`), not index order, so the 8
-//   lanes of a group are neighbours in space with similar in-range counts (clusters would
-//   otherwise put a crowded particle next to a lonely one in every group) and scan the same cells.
+//   lanes of a group are neighbours in space with similar in-range counts and scan the same cells.
+// - The grid has cells of >= rmax / CELLS_PER_RMAX (params.cells_per_rmax, 3): the 7x7 cells
+//   around a particle hold ~5.4 rmax^2 of candidates instead of 9 rmax^2 (~54 instead of ~90
+//   entry loads per particle), and without wrap along x each row of 7 cells is one contiguous run
+//   of entries, so a lane opens 7 ranges, not 49 cells.
+// - The first layer is linear in concat(c_i, c_j): W0 [c_i; c_j] + b0 = (b0 + W0a c_i) + W0b c_j.
+//   `source_halves` computes W0b c_j once per particle before the step, the step W0a c_i + b0 once
+//   per receiving particle; a pair then adds two 8-vectors instead of 48 multiply-adds.
+// - tanh as 1 - 2 / (exp(2x) + 1): one exponential and one division where the driver's tanh
+//   takes more (~15% of the step measured on lavapipe); see `tanh_fast`.
 // - The network sits in workgroup memory as vec4 rows read at constant indices (one scalar load
-//   and a broadcast each), with every layer written out: no loop the driver might leave rolled,
-//   which would turn each weight into a lane-by-lane load, and no private array indexed at run
-//   time.
+//   and a broadcast each), every layer written out: no loop the driver might leave rolled (which
+//   would make each weight a lane-by-lane load), no private array indexed at run time.
+//
+// Faithfulness: the maths is the baseline's, but the sums run in a different order (sources in
+// the finer grid's order, the first layer split in two) and tanh is rounded differently (absolute
+// error ~1e-7 near 0, where 1 - 2/(e^2x + 1) cancels, against the ~6e-8 of a correctly rounded
+// tanh; both are below the original's own float32-vs-float64 gap). Tests hold this kernel to the
+// CPU twin, to the original's fixture trajectory and to the baseline kernel within the fixtures'
+// tolerances.
+
+// Source halves of the first layer: [world][particle] 2 vec4 (W0b c_j, outputs 0..4 and 4..8).
+@group(0) @binding(8) var<storage, read_write> halves: array<vec4<f32>>;
 
 // The network as vec4 rows, each layer [bias lo, bias hi, then per input k: W[k][0..4],
 // W[k][4..8]]; the last layer's 7 outputs padded with a zero.
@@ -91,7 +108,8 @@ fn dense(x: Hidden, at: u32) -> Hidden {
     return Hidden(lo, hi);
 }
 
-// Six colour inputs starting at input row `first` of the first layer, added to `acc`.
+// Six colour inputs starting at input row `first` of the first layer (0: the receiving
+// particle's, 6: the source's), added to `acc`.
 fn dense_colour(acc: Hidden, c_lo: vec4<f32>, c_hi: vec4<f32>, first: u32) -> Hidden {
     let at = L0 + 2u + 2u * first;
     var lo = acc.lo;
@@ -111,12 +129,39 @@ fn dense_colour(acc: Hidden, c_lo: vec4<f32>, c_hi: vec4<f32>, first: u32) -> Hi
     return Hidden(lo, hi);
 }
 
-fn tanh4(x: vec4<f32>) -> vec4<f32> {
-    return tanh(clamp(x, vec4<f32>(-15.0), vec4<f32>(15.0)));
+// tanh(x) = 1 - 2 / (exp(2x) + 1), x clamped to [-15, 15] first (tanh(15) is 1 in float32, and
+// exp(30) stays finite on every driver).
+fn tanh_fast(x: vec4<f32>) -> vec4<f32> {
+    return 1.0 - 2.0 / (exp(2.0 * clamp(x, vec4<f32>(-15.0), vec4<f32>(15.0))) + 1.0);
 }
 
 fn activate(x: Hidden) -> Hidden {
-    return Hidden(tanh4(x.lo), tanh4(x.hi));
+    return Hidden(tanh_fast(x.lo), tanh_fast(x.hi));
+}
+
+fn stage_network(w: u32, lid: u32) {
+    for (var v = lid; v < ROWS; v += 64u) {
+        net4[v] = net_row(w * NET_SIZE, v);
+    }
+    workgroupBarrier();
+}
+
+// W0b c_j of every particle, before the step reads them.
+@compute @workgroup_size(64)
+fn source_halves(
+    @builtin(global_invocation_id) gid: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let w = gid.z;
+    stage_network(w, lid);
+    if gid.x >= params.particles {
+        return;
+    }
+    let p = w * params.particles + gid.x;
+    let zero = Hidden(vec4<f32>(0.0), vec4<f32>(0.0));
+    let half = dense_colour(zero, src[3u * p + 1u], src[3u * p + 2u], 6u);
+    halves[2u * p] = half.lo;
+    halves[2u * p + 1u] = half.hi;
 }
 
 @compute @workgroup_size(64)
@@ -125,10 +170,7 @@ fn step_in_range(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let w = gid.z;
-    for (var v = lid; v < ROWS; v += 64u) {
-        net4[v] = net_row(w * NET_SIZE, v);
-    }
-    workgroupBarrier();
+    stage_network(w, lid);
     let t = gid.x;
     if t >= params.particles {
         return;
@@ -144,13 +186,18 @@ fn step_in_range(
     let side = params.side;
     let cx = i32(cell_coord(s.x, side));
     let cy = i32(cell_coord(s.y, side));
-    let lo = select(-1, 0, side < 3u);
-    let hi = select(1, 0, side == 1u);
+    // Cells within `reach` of the particle's cell along each axis cover rmax; a grid too small
+    // for that is scanned whole, each cell once.
+    let reach = i32(params.cells_per_rmax);
     let n = i32(side);
-    // Neighbour cells k = 0 .. reach², row by row as in the baseline.
-    let reach = hi - lo + 1;
-    let cells = reach * reach;
-    var next_cell = 0;
+    let whole = n < 2 * reach + 1;
+    let lo = select(-reach, 0, whole);
+    let hi = select(reach, n - 1, whole);
+    let span = hi - lo + 1;
+    // Without wrap along x, a row's cells are one contiguous run of entries.
+    let contiguous = whole || (cx + lo >= 0 && cx + hi < n);
+    var row_i = 0;
+    var col_i = 0;
     var e = 0u;
     var stop = 0u;
     var force = vec2<f32>(0.0, 0.0);
@@ -174,29 +221,48 @@ fn step_in_range(
                     break;
                 }
             } else {
-                if next_cell >= cells {
+                if row_i >= span {
                     break;
                 }
-                let yy = u32((cy + lo + next_cell / reach + n) % n);
-                let xx = u32((cx + lo + next_cell % reach + n) % n);
-                let cell = w * params.cell_stride + yy * side + xx;
-                e = starts[cell];
-                stop = e + counts[cell];
-                next_cell += 1;
+                var y = cy + lo + row_i;
+                y = select(select(y, y - n, y >= n), y + n, y < 0);
+                let row = w * params.cell_stride + u32(y) * side;
+                if contiguous {
+                    var first = cx + lo;
+                    var last = cx + hi;
+                    if whole {
+                        first = 0;
+                        last = n - 1;
+                    }
+                    e = starts[row + u32(first)];
+                    stop = starts[row + u32(last)] + counts[row + u32(last)];
+                    row_i += 1;
+                } else {
+                    var x = cx + lo + col_i;
+                    x = select(select(x, x - n, x >= n), x + n, x < 0);
+                    let cell = row + u32(x);
+                    e = starts[cell];
+                    stop = e + counts[cell];
+                    col_i += 1;
+                    if col_i == span {
+                        col_i = 0;
+                        row_i += 1;
+                    }
+                }
             }
         }
         if !found {
             break;
         }
-        let h0 = activate(dense_colour(own, src[3u * j + 1u], src[3u * j + 2u], 6u));
+        let h0 = activate(Hidden(own.lo + halves[2u * j], own.hi + halves[2u * j + 1u]));
         let h1 = activate(dense(h0, L1));
         let h2 = activate(dense(h1, L2));
-        let out = dense(h2, L3);
-        let alpha = 1.5 * tanh_c(out.lo.x);
-        force += plife_pair(r, params.rmax, params.beta, alpha);
+        // Output 0 gives alpha, 1..6 the drift (the padding output 7 is tanh(0) = 0, unused).
+        let out = activate(dense(h2, L3));
+        force += plife_pair(r, params.rmax, params.beta, 1.5 * out.lo.x);
         let weight = max(1.0 - q, 0.0);
-        drift_lo += tanh4(vec4<f32>(out.lo.yzw, 0.0)).xyz * weight;
-        drift_hi += tanh4(vec4<f32>(out.hi.xyz, 0.0)).xyz * weight;
+        drift_lo += out.lo.yzw * weight;
+        drift_hi += out.hi.xyz * weight;
     }
     dst[3u * p] = plife_integrate(s, force, params.mass, params.mu, params.dt);
     var c = array<f32, 6>(ci_lo.x, ci_lo.y, ci_lo.z, ci_lo.w, ci_hi.x, ci_hi.y);

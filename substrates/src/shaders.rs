@@ -53,6 +53,11 @@ pub const ALL: &[(&str, &str, &str)] = &[
         PLIFE_PLUS_STEP_IN_RANGE,
         "step_in_range",
     ),
+    (
+        "plife_plus_source_halves",
+        PLIFE_PLUS_STEP_IN_RANGE,
+        "source_halves",
+    ),
     ("plenia_step", PLENIA_STEP, "step"),
     ("plenia_field", PLENIA_FIELD, "field_colour"),
     ("plenia_render", PLENIA_RENDER, "render"),
@@ -291,8 +296,8 @@ pub const PLIFE_PLUS_STEP: &str = shader!(
     "plife_plus_common.wgsl",
     "plife_plus_step.wgsl"
 );
-/// Particle Life++: one step through the grid, particles in grid order, the network run only for
-/// sources inside rmax.
+/// Particle Life++: one step through a finer grid, particles in grid order, the network run only
+/// for sources inside rmax; and the first layer's source halves it reads (`source_halves`).
 pub const PLIFE_PLUS_STEP_IN_RANGE: &str = shader!(
     "particle_common.wgsl",
     "plife_common.wgsl",
@@ -359,20 +364,31 @@ pub(crate) fn plife_pipelines(
 #[derive(Clone)]
 pub(crate) struct PlifePlusPipelines {
     pub(crate) step: wgpu::ComputePipeline,
+    /// The in-range kernel's first pass (none for the baseline kernel).
+    pub(crate) source_halves: Option<wgpu::ComputePipeline>,
 }
 
 /// `in_range_step`: the kernel that runs the network only for sources inside rmax, in grid order.
 pub(crate) fn plife_plus_pipelines(gpu: &Gpu, in_range_step: bool) -> PlifePlusPipelines {
-    let step = if in_range_step {
-        gpu.pipeline(
-            "plife_plus_step_in_range",
-            PLIFE_PLUS_STEP_IN_RANGE,
-            "step_in_range",
-        )
+    if in_range_step {
+        PlifePlusPipelines {
+            step: gpu.pipeline(
+                "plife_plus_step_in_range",
+                PLIFE_PLUS_STEP_IN_RANGE,
+                "step_in_range",
+            ),
+            source_halves: Some(gpu.pipeline(
+                "plife_plus_step_in_range",
+                PLIFE_PLUS_STEP_IN_RANGE,
+                "source_halves",
+            )),
+        }
     } else {
-        gpu.pipeline("plife_plus_step", PLIFE_PLUS_STEP, "step")
-    };
-    PlifePlusPipelines { step }
+        PlifePlusPipelines {
+            step: gpu.pipeline("plife_plus_step", PLIFE_PLUS_STEP, "step"),
+            source_halves: None,
+        }
+    }
 }
 
 /// Compiled Particle Lenia pipelines.

@@ -225,6 +225,16 @@ fn gpu_matches_cpu_twin_with_wrapped_perception() {
 }
 
 #[test]
+fn gpu_matches_cpu_twin_with_an_odd_flock() {
+    // 37 boids: the step kernel's last invocation moves one boid instead of two, and the render
+    // kernel's one chunk of triangles is partly empty.
+    gpu_vs_twin(BoidsConfig {
+        n_boids: 37,
+        ..Default::default()
+    });
+}
+
+#[test]
 fn gpu_matches_cpu_twin_with_more_neighbours_than_slots() {
     // 20 neighbours: more than the register-slot kernel keeps, so the sorted-array kernel runs.
     gpu_vs_twin(BoidsConfig {
