@@ -23,8 +23,9 @@ override D: u32 = 1u;
 // Read the network from a private copy (true) or from workgroup memory (false).
 override NET_PRIVATE: bool = true;
 
-// Rows per invocation: enough to amortise the window's two extra rows.
-const STRIP: u32 = 8u;
+// Rows per invocation: enough to amortise the window's two extra rows and the private copy of
+// the network (keep in sync with TILE_STRIP in substrates/src/nca.rs).
+const STRIP: u32 = 16u;
 // vec4s of the largest network (nca_d3: 315 floats).
 const NET_VEC4S: u32 = 80u;
 // A quad's row window: cells x0 − 1 … x0 + 4, channel-minor (6·D ≤ 18 values).

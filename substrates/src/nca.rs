@@ -205,7 +205,7 @@ pub struct Nca {
 
 /// Rows per invocation of the tiled step kernels (`STRIP` in `shaders/nca_tile.wgsl` and
 /// `shaders/dnca_tile.wgsl`).
-const TILE_STRIP: u32 = 8;
+const TILE_STRIP: u32 = 16;
 
 impl Nca {
     /// The continuous NCA with `channels` state channels (`nca_d1`: 1, `nca_d3`: 3).

@@ -151,11 +151,13 @@ fn nca_gpu_matches_twin_with_hash_masks() {
     // Two worlds per d on a 32² grid from the hash, 6 steps with the default p_drop 0.5: the
     // initial grids are identical bit for bit, the masks are drawn by the same hash, and the
     // network differs only by FMA contraction and summation order (~1e-7 per step). Both step
-    // kernels: the tiled one (sides that are multiples of 4) and the per-cell one (forced, and
-    // chosen for a 30² grid).
+    // kernels: the tiled one (sides that are multiples of 4; 20² also ends in a partial strip of
+    // rows and a partial workgroup) and the per-cell one (forced, and chosen for a 30² grid).
     for (d, size, tiled) in [
         (1u32, 32u32, true),
         (3, 32, true),
+        (1, 20, true),
+        (3, 20, true),
         (1, 32, false),
         (3, 32, false),
         (3, 30, true),
@@ -345,8 +347,9 @@ fn dnca_initial_states_follow_the_init_logits() {
 fn dnca_gumbel_sampling_matches_the_twin() {
     // With Gumbel noise from the hash the GPU and the twin draw the same noise; only log()
     // rounding differs, which can flip a cell only where two noisy logits tie to ~1e-7·1e3.
-    // Both step kernels: tiled (sides that are multiples of 4) and per-cell (forced, and 30²).
-    for (size, tiled) in [(32u32, true), (32, false), (30, true)] {
+    // Both step kernels: tiled (sides that are multiples of 4; 20² ends in a partial strip of
+    // rows) and per-cell (forced, and 30²).
+    for (size, tiled) in [(32u32, true), (20, true), (32, false), (30, true)] {
         let sub = Nca::discrete(DncaConfig {
             grid_size: size,
             temperature: 0.5,
