@@ -15,6 +15,9 @@
 //   particle after the sum.
 // The sums are the same terms in the same order; only the roundings of the reordered products
 // differ (a few ulps per term, ~1e-7 relative), far inside the fixtures' 1e-5 (tested).
+// Measured on lavapipe (process CPU time per world-step of 200 points, the kernel stripped step
+// by step): 45 µs in all; the exp2s 11, the sqrts 7, the reciprocals ~0 (hidden behind the
+// other work), the remaining ~20 operations per pair and the spills of 13 particles' sums 27.
 
 @group(0) @binding(0) var<uniform> params: PleniaParams;
 @group(0) @binding(1) var<storage, read> rules: array<vec4<f32>>;
