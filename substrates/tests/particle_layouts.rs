@@ -81,12 +81,18 @@ fn particle_structs_match_their_wgsl_mirrors() {
         ],
     );
     check::<PleniaParams>(
-        &["plenia_step", "plenia_field"],
+        &[
+            "plenia_step",
+            "plenia_field",
+            "plenia_step_blocks",
+            "plenia_field_blocks",
+        ],
         "PleniaParams",
         &[
             ("particles", offset_of!(PleniaParams, particles)),
             ("worlds", offset_of!(PleniaParams, worlds)),
             ("dt", offset_of!(PleniaParams, dt)),
+            ("stride", offset_of!(PleniaParams, stride)),
         ],
     );
 }
