@@ -310,6 +310,14 @@ pub fn suite() -> Result<Vec<Case>> {
         0,
         true,
     );
+    // Particle Life's cell kernel loading α per pair: the baseline of the α-rows one.
+    add(
+        "plife α-load cell kernel ×16".into(),
+        Box::new(crate::plife::Plife::from_json(&json!({}))?.with_alpha_rows(false)),
+        16,
+        0,
+        true,
+    );
     // Particle Life's per-pixel splat: the baseline of the tiled one, measured in the same run.
     add(
         "plife per-pixel splat ×16".into(),

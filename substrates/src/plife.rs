@@ -163,6 +163,7 @@ pub struct Plife {
     genome: GenomeSpec,
     searched: Vec<&'static str>,
     cell_step: bool,
+    alpha_rows: bool,
     tiled_render: bool,
 }
 
@@ -389,6 +390,7 @@ impl Plife {
             },
             searched,
             cell_step: true,
+            alpha_rows: true,
             tiled_render: true,
         })
     }
@@ -399,6 +401,15 @@ impl Plife {
     #[must_use]
     pub fn with_cell_step(mut self, cell_step: bool) -> Self {
         self.cell_step = cell_step;
+        self
+    }
+
+    /// In the cell step, whether each pass holds its particles' α rows in registers and picks a
+    /// neighbour's α by its colour (the default, up to 8 colours), or loads it from the table per
+    /// particle and neighbour, kept as the benchmark baseline. Both give the same bits.
+    #[must_use]
+    pub fn with_alpha_rows(mut self, alpha_rows: bool) -> Self {
+        self.alpha_rows = alpha_rows;
         self
     }
 
@@ -726,7 +737,15 @@ impl Substrate for Plife {
         let key_buf = gpu.storage_buffer("plife draw keys", bytemuck::cast_slice(&keys), usage);
         let attr_buf = gpu.storage_buffer("plife discs", bytemuck::cast_slice(&attrs), usage);
         let grid_pipelines = shaders::particle_grid_pipelines(gpu);
-        let pipelines = shaders::plife_pipelines(gpu, self.config.neighbours, self.cell_step);
+        let mut pipelines = shaders::plife_pipelines(gpu, self.config.neighbours, self.cell_step);
+        if self.config.neighbours == Neighbours::Grid && self.cell_step && !self.alpha_rows {
+            pipelines.step = gpu.pipeline_with_constants(
+                "plife_step_cells (ALPHA_ROWS 0)",
+                shaders::PLIFE_STEP_CELLS,
+                "step_cells",
+                &[("ALPHA_ROWS", 0.0)],
+            );
+        }
         let scratch = GridScratch::new(gpu, n, worlds, cell_stride);
         let sim = GridUse::new(
             gpu,

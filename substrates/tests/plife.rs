@@ -383,24 +383,28 @@ fn cell_step_matches_the_particle_step() {
     // arithmetic as the particle-per-invocation one, so states match bit for bit. rmax 0.1 gives
     // a 10×10 grid (cells of ~4 particles here, so partial passes of 8); 0.3 a 3×3 grid (~44 per
     // cell: several full passes); 0.5 the 2×2 grid where the neighbourhood shrinks to the
-    // distinct cells.
-    for rmax in [0.1, 0.3, 0.5] {
+    // distinct cells. The cell kernel holds each pass's α rows in registers up to 8 colours (12
+    // colours take its path that loads α per pair) or, as its baseline, always loads them.
+    for (rmax, colours) in [(0.1, 6), (0.3, 6), (0.5, 6), (0.1, 12)] {
         let config = PlifeConfig {
             particles: 400,
             rmax,
+            colours,
             ..PlifeConfig::default()
         };
-        let genomes = random_genomes(42, 3, 17);
+        let d = colours as usize * (colours as usize + 1);
+        let genomes = random_genomes(d, 3, 17);
         let spec = RolloutSpec {
             steps: 12,
             frame_steps: vec![],
             frame_size: 64,
             dump_steps: vec![1, 12],
         };
-        let run = |cell_step: bool| {
+        let run = |cell_step: bool, alpha_rows: bool| {
             let plife = Plife::new(config.clone())
                 .unwrap()
-                .with_cell_step(cell_step);
+                .with_cell_step(cell_step)
+                .with_alpha_rows(alpha_rows);
             rollout(
                 gpu(),
                 &plife,
@@ -411,9 +415,17 @@ fn cell_step_matches_the_particle_step() {
             )
             .unwrap()
         };
-        let cells = run(true);
-        let particles = run(false);
-        assert_eq!(cells.states, particles.states, "rmax {rmax}");
+        let particles = run(false, true);
+        let cells = run(true, true);
+        assert_eq!(
+            cells.states, particles.states,
+            "rmax {rmax}, {colours} colours"
+        );
+        let loads = run(true, false);
+        assert_eq!(
+            loads.states, particles.states,
+            "rmax {rmax}, {colours} colours"
+        );
     }
 }
 
