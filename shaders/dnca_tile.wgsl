@@ -10,12 +10,18 @@
 // differs per lane, the expensive kind on CPU adapters. Needs size % 4 == 0; other sizes use
 // dnca_step.wgsl. Grid layout: [world][y][x] u32, read here as vec4<u32>s.
 //
-// Conv_1 and Conv_2 are then copied into a private array per invocation (NET_PRIVATE, the
-// default), for the reason given in nca_tile.wgsl: on lavapipe every workgroup load, even at a
-// constant index, is a loop over the 8 lanes of a SIMD group, and these layers read 54 vec4s per
-// cell; a private array read at a constant index is one vector load. 2× faster on lavapipe, same
-// results bit for bit; NET_PRIVATE = false (`Nca::with_private_network(false)`) is the previous
-// kernel, the bench baseline.
+// With NET_PRIVATE (the default), Conv_1, Conv_2 and the single-tap table T are instead copied
+// into private arrays per invocation, for the reason given in nca_tile.wgsl: on lavapipe every
+// workgroup load, even at a constant index, is a loop over the 8 lanes of a SIMD group (Conv_1
+// and Conv_2 read 54 vec4s per cell), and a lookup at a per-lane index is such a loop with a
+// serial chain of masked loads (~3 ns per lane); a private array read at a constant index is one
+// vector load. Conv_0 then picks T[tap][state] by a chain of 7 selects over the tap's 8 private
+// vec4s (vectorised across the lanes) instead of the 5 pair lookups, summed in the pair tables'
+// order: (T0 + T1) + (T2 + T3) + (T4 + T5) + (T6 + T7) + (bias + T8), so the results are the
+// same bit for bit. Private network 2×, selects another 1.15× on lavapipe (same runs);
+// NET_PRIVATE = false (`Nca::with_private_network(false)`) is the previous kernel, the bench
+// baseline, and may suit GPUs, where workgroup lookups are cheap and private arrays cost
+// registers.
 //
 // Gumbel sampling is a pipeline constant (GUMBEL) rather than the uniform `params.gumbel`: lavapipe
 // runs both sides of a branch on a uniform value (masked), so the argmax kernel paid for the 8
@@ -40,6 +46,8 @@ const C2B: u32 = 111u;
 const C2K: u32 = 113u;
 // Pair table entries: 4 pairs of 64 and the last tap's 8.
 const PAIR_ENTRIES: u32 = 264u;
+// Single-tap table entries T[tap][state].
+const TAP_ENTRIES: u32 = 72u;
 
 @group(0) @binding(0) var<uniform> params: NcaParams;
 @group(0) @binding(1) var<storage, read> src: array<vec4<u32>>;
@@ -50,8 +58,11 @@ const PAIR_ENTRIES: u32 = 264u;
 
 var<workgroup> w: array<vec4<f32>, NET_VEC4S>;
 var<workgroup> pairs: array<vec4<f32>, PAIR_ENTRIES>;
-// Network vec4s C1B … NET_VEC4S − 1 (Conv_1, Conv_2).
+var<workgroup> taps: array<vec4<f32>, TAP_ENTRIES>;
+// Network vec4s C1B … NET_VEC4S − 1 (Conv_1, Conv_2), T and Conv_0's bias, per invocation.
 var<private> private_net: array<vec4<f32>, 54>;
+var<private> private_taps: array<vec4<f32>, TAP_ENTRIES>;
+var<private> conv0_bias: vec4<f32>;
 
 // Network vec4 i ≥ C1B; always called with a constant i, so the choice and the index fold away.
 fn net(i: u32) -> vec4<f32> {
@@ -70,6 +81,33 @@ fn copy_net6(i: u32) {
     private_net[i + 3u] = w[C1B + i + 3u];
     private_net[i + 4u] = w[C1B + i + 4u];
     private_net[i + 5u] = w[C1B + i + 5u];
+}
+
+// Copies T[i … i + 7] to the private array (constant i, as above).
+fn copy_taps8(i: u32) {
+    private_taps[i] = taps[i];
+    private_taps[i + 1u] = taps[i + 1u];
+    private_taps[i + 2u] = taps[i + 2u];
+    private_taps[i + 3u] = taps[i + 3u];
+    private_taps[i + 4u] = taps[i + 4u];
+    private_taps[i + 5u] = taps[i + 5u];
+    private_taps[i + 6u] = taps[i + 6u];
+    private_taps[i + 7u] = taps[i + 7u];
+}
+
+// T[tap][state] from the private copy (constant tap, per-lane state): every read is at a
+// constant index, the choice a select per state.
+fn tap_value(tap: u32, state: u32) -> vec4<f32> {
+    let k = tap * STATES;
+    var v = private_taps[k];
+    v = select(v, private_taps[k + 1u], state == 1u);
+    v = select(v, private_taps[k + 2u], state == 2u);
+    v = select(v, private_taps[k + 3u], state == 3u);
+    v = select(v, private_taps[k + 4u], state == 4u);
+    v = select(v, private_taps[k + 5u], state == 5u);
+    v = select(v, private_taps[k + 6u], state == 6u);
+    v = select(v, private_taps[k + 7u], state == 7u);
+    return v;
 }
 
 // T[tap][state]: Conv_0's kernel rows of the padded input channels showing `state` at `tap`
@@ -141,11 +179,20 @@ fn gumbel(key: u32, cell: u32, k: u32) -> f32 {
 // Written without loops over arrays so that every weight index stays a constant.
 fn next_state(a: Window, h: Window, b: Window, q: u32, key: u32, cell: u32) -> u32 {
     // Taps in row-major order (dy·3 + dx), paired as the table is.
-    let h0 = pairs[at(a, q) * 8u + at(a, q + 1u)]
-        + pairs[64u + at(a, q + 2u) * 8u + at(h, q)]
-        + pairs[128u + at(h, q + 1u) * 8u + at(h, q + 2u)]
-        + pairs[192u + at(b, q) * 8u + at(b, q + 1u)]
-        + pairs[256u + at(b, q + 2u)];
+    var h0: vec4<f32>;
+    if NET_PRIVATE {
+        h0 = (tap_value(0u, at(a, q)) + tap_value(1u, at(a, q + 1u)))
+            + (tap_value(2u, at(a, q + 2u)) + tap_value(3u, at(h, q)))
+            + (tap_value(4u, at(h, q + 1u)) + tap_value(5u, at(h, q + 2u)))
+            + (tap_value(6u, at(b, q)) + tap_value(7u, at(b, q + 1u)))
+            + (conv0_bias + tap_value(8u, at(b, q + 2u)));
+    } else {
+        h0 = pairs[at(a, q) * 8u + at(a, q + 1u)]
+            + pairs[64u + at(a, q + 2u) * 8u + at(h, q)]
+            + pairs[128u + at(h, q + 1u) * 8u + at(h, q + 2u)]
+            + pairs[192u + at(b, q) * 8u + at(b, q + 1u)]
+            + pairs[256u + at(b, q + 2u)];
+    }
     let h1a = hidden(h0, 0u);
     let h1b = hidden(h0, 1u);
     let h1c = hidden(h0, 2u);
@@ -192,17 +239,33 @@ fn step_tile(
             genomes[g + 4u * i + 3u]);
     }
     workgroupBarrier();
-    for (var e = local; e < PAIR_ENTRIES; e += 64u) {
-        if e < 256u {
-            let p = e / 64u;
-            pairs[e] = tap_table(2u * p, (e / 8u) % 8u) + tap_table(2u * p + 1u, e % 8u);
-        } else {
-            pairs[e] = w[0] + tap_table(8u, e - 256u);
+    if NET_PRIVATE {
+        for (var e = local; e < TAP_ENTRIES; e += 64u) {
+            taps[e] = tap_table(e / STATES, e % STATES);
+        }
+    } else {
+        for (var e = local; e < PAIR_ENTRIES; e += 64u) {
+            if e < 256u {
+                let p = e / 64u;
+                pairs[e] = tap_table(2u * p, (e / 8u) % 8u) + tap_table(2u * p + 1u, e % 8u);
+            } else {
+                pairs[e] = w[0] + tap_table(8u, e - 256u);
+            }
         }
     }
     workgroupBarrier();
     if NET_PRIVATE {
-        // 54 = 9 × 6 vec4s.
+        // 72 = 9 × 8 and 54 = 9 × 6 vec4s.
+        copy_taps8(0u);
+        copy_taps8(8u);
+        copy_taps8(16u);
+        copy_taps8(24u);
+        copy_taps8(32u);
+        copy_taps8(40u);
+        copy_taps8(48u);
+        copy_taps8(56u);
+        copy_taps8(64u);
+        conv0_bias = w[0];
         copy_net6(0u);
         copy_net6(6u);
         copy_net6(12u);

@@ -331,7 +331,8 @@ impl Nca {
     /// (default) or workgroup memory, kept for comparison (the bench baseline) and for adapters
     /// where private arrays are scarce. On lavapipe every workgroup load is a loop over the SIMD
     /// group's lanes, even at a constant index, so the private copy runs 2–4× faster there (see
-    /// `shaders/nca_tile.wgsl`). Both give the same results bit for bit.
+    /// `shaders/nca_tile.wgsl`; the DNCA also keeps its Conv_0 tap table private and picks entries
+    /// by selects, `shaders/dnca_tile.wgsl`). Both give the same results bit for bit.
     #[must_use]
     pub fn with_private_network(mut self, private: bool) -> Self {
         self.private_network = private;
