@@ -388,10 +388,9 @@ fn private_network_copy_gives_the_workgroup_kernels_results_bit_for_bit() {
     // The tiled kernels read the network from a per-invocation private copy by default and from
     // workgroup memory when asked (the DNCA's Conv_0 then picks single-tap table entries by
     // selects instead of looking up pair sums, adding them in the pairs' order); the arithmetic
-    // and its order are the same, so two worlds with
-    // different genomes must agree bit for bit after 8 steps (the other tests hold the default
-    // against the twin and the original's fixtures). DNCA with both samplings: Gumbel adds the
-    // hash noise path.
+    // and its order are the same, so two worlds with different genomes must agree bit for bit
+    // after 8 steps (the other tests hold the default against the twin and the original's
+    // fixtures). DNCA with both samplings: Gumbel adds the hash noise path.
     let cases: Vec<(String, Box<dyn Fn() -> Nca>)> = vec![
         (
             "nca_d1".into(),
