@@ -6,11 +6,11 @@
 // Why: on CPU adapters (lavapipe) every load whose address is not a compile-time constant runs
 // lane by lane (~3–4 ns a lane), and `boids_render.wgsl` read each listed triangle (four vec4s)
 // per pixel, built the tile's list in one invocation and rebuilt all triangles per 8×8 tile.
-// Here a 32×32 tile builds the triangles once (one per invocation, 64 at a time), marks the ones
-// whose box touches the tile in a bit mask (index order for free: lowest bit first), and every
-// triangle read serves 16 pixels. Black triangles scale all three channels alike, so the image
-// stays grey until the red boid: one float per pixel (the transmittance, exactly the value each
-// channel of the three-channel sum holds).
+// Here a 32×32 tile builds the triangles once (two per invocation, 128 at a time, so the
+// original's flock needs one barrier), marks the ones whose box touches the tile in a bit mask
+// (index order for free: lowest bit first), and every triangle read serves 16 pixels. Black
+// triangles scale all three channels alike, so the image stays grey until the red boid: one float
+// per pixel (the transmittance, exactly the value each channel of the three-channel sum holds).
 //
 // Where a pixel lies in a triangle's box but k·min(a, b, c) < −20, the mask is below
 // σ(−20) ≈ 2e-9 < 2^-25, so 1 − m rounds to 1 and the pixel would not change: it is skipped
@@ -57,14 +57,16 @@ struct Triangle {
 
 // Tile side in pixels (8 × 8 blocks of 4 × 4); keep in sync with `boids::RENDER_TILE`.
 const TILE: u32 = 32u;
-const CHUNK: u32 = 64u;
+// Triangles per chunk, two per invocation: the original's 128 boids take one chunk, so a tile
+// waits at one barrier (each costs every SIMD group of the workgroup a switch on lavapipe).
+const CHUNK: u32 = 128u;
 // The chunk's triangles: (t0, e02), (e01, –), gram, box.
-var<workgroup> tri_a: array<vec4<f32>, 64>;
-var<workgroup> tri_b: array<vec2<f32>, 64>;
-var<workgroup> tri_gram: array<vec4<f32>, 64>;
-var<workgroup> tri_box: array<vec4<i32>, 64>;
-// Bit k of word k / 32: the chunk's boid k can touch this tile.
-var<workgroup> tile_hits: array<atomic<u32>, 2>;
+var<workgroup> tri_a: array<vec4<f32>, 128>;
+var<workgroup> tri_b: array<vec2<f32>, 128>;
+var<workgroup> tri_gram: array<vec4<f32>, 128>;
+var<workgroup> tri_box: array<vec4<i32>, 128>;
+// Bit k of word k / 32: the chunk's boid k can touch this tile. Workgroup memory starts zeroed.
+var<workgroup> tile_hits: array<atomic<u32>, 4>;
 
 // Keep in sync with `boids_render.wgsl` and `reference::boids::pixel_coord`.
 fn pixel_coord(i: u32) -> f32 {
@@ -74,7 +76,7 @@ fn pixel_coord(i: u32) -> f32 {
     return f32(i) * (1.0 / f32(frame.size - 1u));
 }
 
-// Keep in sync with `boids_render.wgsl` and `reference::boids::triangle`.
+// The triangle as `reference::boids::triangle` (keep in sync), with a tighter box.
 fn triangle(b: vec4<f32>) -> Triangle {
     let norm = sqrt(b.z * b.z + b.w * b.w);
     let u = b.z / norm;
@@ -91,19 +93,27 @@ fn triangle(b: vec4<f32>) -> Triangle {
     let d01 = t.e02.x * t.e01.x + t.e02.y * t.e01.y;
     let d11 = t.e01.x * t.e01.x + t.e01.y * t.e01.y;
     t.gram = vec4<f32>(d00, d01, d11, d00 * d11 - d01 * d01);
+    // Where every barycentric coordinate is ≥ −m = −20/k is the triangle scaled by 1 + 3m about
+    // its centroid; outside it the mask is below σ(−20) and 1 − m rounds to 1. The box is that
+    // scaled triangle's own bounding box plus a pixel of margin: inside the twin's square box
+    // (`reference::boids::triangle`, the same centroid and scale, its largest reach on both
+    // axes), ~2× smaller on average; between the two, a black triangle leaves a pixel unchanged
+    // and the red one adds under 2e-9.
     let m = 20.0 / params.sharpness;
     let c = (t0 + t1 + t2) / 3.0;
-    let r0 = abs(t0 - c);
-    let r1 = abs(t1 - c);
-    let r2 = abs(t2 - c);
-    let reach = max(max(max(r0.x, r0.y), max(r1.x, r1.y)), max(r2.x, r2.y)) * (1.0 + 3.0 * m);
+    let grow = 1.0 + 3.0 * m;
+    let p0 = c + (t0 - c) * grow;
+    let p1 = c + (t1 - c) * grow;
+    let p2 = c + (t2 - c) * grow;
+    let lo = min(p0, min(p1, p2));
+    let hi = max(p0, max(p1, p2));
     let scale = f32(frame.size - 1u);
     let last = i32(frame.size) - 1;
     t.bbox = vec4<i32>(
-        max(i32(floor((c.x - reach) * scale)) - 1, 0),
-        min(i32(ceil((c.x + reach) * scale)) + 1, last),
-        max(i32(floor((c.y - reach) * scale)) - 1, 0),
-        min(i32(ceil((c.y + reach) * scale)) + 1, last),
+        max(i32(floor(lo.x * scale)) - 1, 0),
+        min(i32(ceil(hi.x * scale)) + 1, last),
+        max(i32(floor(lo.y * scale)) - 1, 0),
+        min(i32(ceil(hi.y * scale)) + 1, last),
     );
     return t;
 }
@@ -220,23 +230,30 @@ fn render(
     var t3 = vec4<f32>(1.0);
     // Every invocation takes part in the chunk loop's barriers, also those outside the frame.
     for (var first = 0u; first < n; first += CHUNK) {
-        if lid < 2u {
-            atomicStore(&tile_hits[lid], 0u);
+        if first > 0u {
+            // The previous chunk is consumed by everyone before its slots are overwritten.
+            workgroupBarrier();
+            if lid < 4u {
+                atomicStore(&tile_hits[lid], 0u);
+            }
+            workgroupBarrier();
         }
-        workgroupBarrier();
-        if first + lid < n {
-            let t = triangle(boids[base + first + lid]);
-            tri_a[lid] = vec4<f32>(t.t0, t.e02);
-            tri_b[lid] = t.e01;
-            tri_gram[lid] = t.gram;
-            tri_box[lid] = t.bbox;
-            let b = t.bbox;
-            if b.x <= tile_r + 31 && b.y >= tile_r && b.z <= tile_c + 31 && b.w >= tile_c {
-                atomicOr(&tile_hits[lid / 32u], 1u << (lid % 32u));
+        for (var half = 0u; half < 2u; half++) {
+            let slot = lid + 64u * half;
+            if first + slot < n {
+                let t = triangle(boids[base + first + slot]);
+                tri_a[slot] = vec4<f32>(t.t0, t.e02);
+                tri_b[slot] = t.e01;
+                tri_gram[slot] = t.gram;
+                tri_box[slot] = t.bbox;
+                let b = t.bbox;
+                if b.x <= tile_r + 31 && b.y >= tile_r && b.z <= tile_c + 31 && b.w >= tile_c {
+                    atomicOr(&tile_hits[slot / 32u], 1u << (slot % 32u));
+                }
             }
         }
         workgroupBarrier();
-        for (var word = 0u; word < 2u; word++) {
+        for (var word = 0u; word < 4u; word++) {
             var bits = atomicLoad(&tile_hits[word]);
             while bits != 0u {
                 let k = 32u * word + firstTrailingBit(bits);
@@ -257,7 +274,6 @@ fn render(
                 }
             }
         }
-        workgroupBarrier();
     }
     let red = triangle(boids[base]);
     write_row(t0, red, r0, qx0, qy, cols, world);

@@ -235,6 +235,16 @@ fn gpu_matches_cpu_twin_with_an_odd_flock() {
 }
 
 #[test]
+fn gpu_matches_cpu_twin_with_a_large_flock() {
+    // 300 boids: the render kernel composites three chunks of triangles (128, 128, 44) in order,
+    // and a world's step spans several workgroups.
+    gpu_vs_twin(BoidsConfig {
+        n_boids: 300,
+        ..Default::default()
+    });
+}
+
+#[test]
 fn gpu_matches_cpu_twin_with_more_neighbours_than_slots() {
     // 20 neighbours: more than the register-slot kernel keeps, so the sorted-array kernel runs.
     gpu_vs_twin(BoidsConfig {
