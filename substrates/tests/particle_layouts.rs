@@ -61,7 +61,7 @@ fn particle_structs_match_their_wgsl_mirrors() {
         ],
     );
     check::<PlifePlusParams>(
-        &["plife_plus_step"],
+        &["plife_plus_step", "plife_plus_step_in_range"],
         "PlifePlusParams",
         &[
             ("particles", offset_of!(PlifePlusParams, particles)),
@@ -77,6 +77,10 @@ fn particle_structs_match_their_wgsl_mirrors() {
             (
                 "update_colours",
                 offset_of!(PlifePlusParams, update_colours),
+            ),
+            (
+                "cells_per_rmax",
+                offset_of!(PlifePlusParams, cells_per_rmax),
             ),
         ],
     );
