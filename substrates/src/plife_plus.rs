@@ -102,9 +102,11 @@ pub struct PlifePlusParams {
 
 /// Grid cells per rmax of the in-range step kernel: a particle scans the 7×7 cells around its
 /// own (~5.4 rmax² of candidates instead of the 9 rmax² of 3×3 cells of ≥ rmax), and each row
-/// of 7 cells is one contiguous run of entries. Measured on lavapipe with the other changes of
-/// that kernel: 3 beat 2 (~5%) and 1 (~25%).
+/// of 7 cells is one contiguous run of entries. Measured on lavapipe in the same runs: 3 beat 1
+/// (~25%) and matched 2, 4 and 5 within noise.
 const CELLS_PER_RMAX: u32 = 3;
+// The kernel sizes its per-particle list of neighbour runs for at most 3 (`MAX_REACH`).
+const _: () = assert!(CELLS_PER_RMAX <= 3);
 
 /// The Particle Life++ substrate.
 #[derive(Debug)]
