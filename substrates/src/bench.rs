@@ -238,6 +238,24 @@ pub fn suite() -> Result<Vec<Case>> {
             false,
         );
     }
+    // The workgroup-cooperative FFT kernels: the baseline of the lane kernels, same run.
+    for worlds in [1, 16] {
+        let mut value: serde_json::Value = serde_json::from_str(crate::lenia::AQUARIUM_5N7KKM)
+            .map_err(|e| crate::error::Error::invalid("bundled creature", e.to_string()))?;
+        value["config"]["convolution"] = "fft".into();
+        let lenia = crate::lenia::Lenia::from_creature_json(
+            &value.to_string(),
+            std::path::Path::new("bench"),
+        )?
+        .with_fft_kernels(crate::lenia::FftKernels::Workgroup);
+        add(
+            format!("lenia 5N7KKM 128² workgroup fft ×{worlds}"),
+            Box::new(lenia),
+            worlds,
+            128 * 128,
+            true,
+        );
+    }
     let orbium: crate::creature::Creature =
         serde_json::from_str(include_str!("../../assets/creatures/orbium.json"))
             .map_err(|e| crate::error::Error::invalid("bundled Orbium", e.to_string()))?;

@@ -20,7 +20,10 @@
 //!   kernels are fixed by the config, never searched), inverse FFT of kernels in pairs (the
 //!   spectra are real, so two kernels share one complex inverse), then growth and update; cost
 //!   ∝ cells × log2(side) × (channels + kernels/2). Needs a power-of-two side of 8 to
-//!   [`FFT_MAX_SIZE`]; any kernel reach.
+//!   [`FFT_MAX_SIZE`]; any kernel reach. Each pass transforms one line per invocation in
+//!   private memory (`lenia_fft_lane*.wgsl`, sides up to [`LANE_FFT_MAX_SIZE`]); the
+//!   workgroup-cooperative kernels, one line per workgroup, compute the same spectra and remain
+//!   for larger sides and as the benchmark's baseline ([`FftKernels`]).
 //!
 //! The config's `"convolution"` picks one: `"auto"` (default) by the cost model in
 //! [`prefer_fft`], `"direct"`, or `"fft"` (an error for other world sides: toroidal convolution
@@ -164,14 +167,20 @@ pub const FFT_MAX_SIZE: u32 = 512;
 /// `(direct, fft)`. Direct: one MAC per tap per cell. FFT: a radix-2 pass over n² points costs
 /// ~5·n²·log2(n)/2 MAC-equivalents per 2-D transform (rows and columns), done for each
 /// channel forward and each kernel pair inverse, plus the spectral product; weighted by
-/// [`FFT_OVERHEAD`] for its four passes through global memory and barrier-separated stages.
+/// [`LANE_FFT_OVERHEAD`] (sides up to [`LANE_FFT_MAX_SIZE`]) or [`FFT_OVERHEAD`] (the
+/// workgroup kernels, larger sides).
 #[must_use]
 pub fn convolution_costs(size: u32, channels: usize, kernels: usize, taps: usize) -> (f64, f64) {
     let cells = f64::from(size) * f64::from(size);
     let direct = cells * taps as f64;
     let transforms = (channels + kernels.div_ceil(2)) as f64;
     let fft = cells * (transforms * 2.5 * f64::from(size.max(2)).log2() + kernels as f64);
-    (direct, fft * FFT_OVERHEAD)
+    let overhead = if size <= LANE_FFT_MAX_SIZE {
+        LANE_FFT_OVERHEAD
+    } else {
+        FFT_OVERHEAD
+    };
+    (direct, fft * overhead)
 }
 
 /// How much slower per nominal operation the FFT path runs than the direct one: strided column
@@ -180,6 +189,12 @@ pub fn convolution_costs(size: u32, channels: usize, kernels: usize, taps: usize
 /// (nominal ratio 33, so 2.0), Orbium R = 13 104 ms vs 8.6 ms (nominal 14.8, so 1.2). With 2,
 /// a single kernel at 128² goes FFT above ~70 taps (R ≈ 5), as the FLOP crossover predicts.
 pub const FFT_OVERHEAD: f64 = 2.0;
+
+/// The same for the lane kernels, whose butterflies run in registers: measured on lavapipe in
+/// one run (`cargo bench -p asal-substrates`, 128², ×1): 5N7KKM 0.5 steps/s direct vs 127.6
+/// FFT (nominal ratio 33, so 0.13), Orbium 3.2 vs 346 (nominal 14.8, so 0.14). With 0.14 a
+/// single kernel goes FFT above ~5 taps: at power-of-two sides the FFT wins almost always.
+pub const LANE_FFT_OVERHEAD: f64 = 0.14;
 
 /// Whether the cost model prefers the FFT path for this configuration (if it is possible).
 #[must_use]
@@ -398,6 +413,37 @@ pub struct Lenia {
     box_cols: usize,
     /// Whether steps convolve through the FFT.
     fft: bool,
+    /// Which kernels run the FFT path.
+    fft_kernels: FftKernels,
+}
+
+/// The two implementations of the FFT path's passes; they compute the same spectra (the same
+/// butterflies in the same order), at different speeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FftKernels {
+    /// One workgroup per line, its invocations sharing the butterflies of each stage through
+    /// workgroup memory (`shaders/lenia_fft_{rows,cols,inverse_cols,growth}.wgsl`). Kept as the
+    /// benchmark's baseline.
+    Workgroup,
+    /// One invocation per line, the whole line in private memory
+    /// (`shaders/lenia_fft_lane*.wgsl`): the default, faster on lavapipe, where every
+    /// workgroup-memory access with a computed address costs a loop over the SIMD lanes. World
+    /// sides above [`LANE_FFT_MAX_SIZE`] fall back to the workgroup kernels.
+    Lane,
+}
+
+/// Longest line the lane kernels take: two private lines of 512 complex values per invocation
+/// (plus the growth sums) did not finish a 512² transform in minutes on lavapipe, so 512² worlds
+/// keep the workgroup kernels.
+pub const LANE_FFT_MAX_SIZE: u32 = 256;
+
+impl FftKernels {
+    fn pipelines(self, gpu: &Gpu, n: u32) -> shaders::LeniaFftPipelines {
+        match self {
+            Self::Lane if n <= LANE_FFT_MAX_SIZE => shaders::lenia_fft_lane_pipelines(gpu, n),
+            Self::Lane | Self::Workgroup => shaders::lenia_fft_pipelines(gpu),
+        }
+    }
 }
 
 /// Uniform parameters. Keep in sync with `LeniaParams` in `shaders/lenia_common.wgsl`.
@@ -660,7 +706,15 @@ impl Lenia {
             box_rows,
             box_cols,
             fft,
+            fft_kernels: FftKernels::Lane,
         })
+    }
+
+    /// Runs the FFT path with `kernels` (the benchmark compares the two; results are the same).
+    #[must_use]
+    pub fn with_fft_kernels(mut self, kernels: FftKernels) -> Self {
+        self.fft_kernels = kernels;
+        self
     }
 
     /// Whether steps convolve through the FFT (the config's choice, or the cost model's).
@@ -924,7 +978,7 @@ fn dft_table(n: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// The FFT's twiddles exp(−2πik/n), k < n/2, rounded once from f64.
-fn twiddles(n: u32) -> Vec<[f32; 2]> {
+pub(crate) fn twiddles(n: u32) -> Vec<[f32; 2]> {
     let (cos, sin) = dft_table(n as usize);
     (0..n as usize / 2)
         .map(|k| [cos[k] as f32, -sin[k] as f32])
@@ -944,10 +998,16 @@ fn check_fft_size(n: u32) -> Result<()> {
 }
 
 /// Forward 2-D FFT on the GPU of real `n`×`n` planes (`planes.len()` a multiple of n²), by the
-/// FFT path's own row and column kernels: the spectra `[plane][ky][kx]` as (re, im). For tests
+/// FFT path's own row and column `kernels`: the spectra `[plane][ky][kx]` as (re, im). For tests
 /// and the benchmark: with `repeats > 1` the passes run that many times in one submission (the
 /// column pass works in place, so only `repeats == 1` returns the spectrum).
-pub fn gpu_forward_fft(gpu: &Gpu, n: u32, planes: &[f32], repeats: u32) -> Result<Vec<[f32; 2]>> {
+pub fn gpu_forward_fft(
+    gpu: &Gpu,
+    kernels: FftKernels,
+    n: u32,
+    planes: &[f32],
+    repeats: u32,
+) -> Result<Vec<[f32; 2]>> {
     check_fft_size(n)?;
     let plane = (n * n) as usize;
     if planes.is_empty() || !planes.len().is_multiple_of(plane) {
@@ -990,7 +1050,8 @@ pub fn gpu_forward_fft(gpu: &Gpu, n: u32, planes: &[f32], repeats: u32) -> Resul
         bytemuck::cast_slice(&twiddles(n)),
         wgpu::BufferUsages::empty(),
     );
-    let p = shaders::lenia_fft_pipelines(gpu);
+    let p = kernels.pipelines(gpu, n);
+    let groups = n.div_ceil(p.lines_per_group);
     let bind = |pipeline: &wgpu::ComputePipeline, entries: &[wgpu::BindGroupEntry]| {
         gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("fft probe"),
@@ -1017,10 +1078,10 @@ pub fn gpu_forward_fft(gpu: &Gpu, n: u32, planes: &[f32], repeats: u32) -> Resul
         let mut pass = encoder.begin_compute_pass(&Default::default());
         pass.set_pipeline(&p.rows);
         pass.set_bind_group(0, &rows, &[]);
-        pass.dispatch_workgroups(n, 1, count);
+        pass.dispatch_workgroups(groups, 1, count);
         pass.set_pipeline(&p.cols);
         pass.set_bind_group(0, &cols, &[]);
-        pass.dispatch_workgroups(n, 1, count);
+        pass.dispatch_workgroups(groups, 1, count);
     }
     let bytes = gpu.read_buffer(Some(encoder), &spectrum, 0, spectrum.size())?;
     Ok(bytemuck::cast_slice(&bytes).to_vec())
@@ -1304,7 +1365,7 @@ impl Lenia {
             bytemuck::cast_slice(&twiddles(self.config.size)),
             wgpu::BufferUsages::empty(),
         );
-        let pipelines = shaders::lenia_fft_pipelines(gpu);
+        let pipelines = self.fft_kernels.pipelines(gpu, self.config.size);
         let bind = |pipeline: &wgpu::ComputePipeline, entries: &[wgpu::BindGroupEntry]| {
             gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("lenia fft"),
@@ -1444,18 +1505,19 @@ impl WorldBatch for LeniaBatch {
         let mut pass = encoder.begin_compute_pass(&Default::default());
         if let Some(fft) = &self.fft {
             let planes = worlds * self.lenia_params.channels;
+            let groups = n.div_ceil(fft.pipelines.lines_per_group);
             pass.set_pipeline(&fft.pipelines.rows);
             pass.set_bind_group(0, &fft.rows[self.current], &[]);
-            pass.dispatch_workgroups(n, 1, planes);
+            pass.dispatch_workgroups(groups, 1, planes);
             pass.set_pipeline(&fft.pipelines.cols);
             pass.set_bind_group(0, &fft.cols, &[]);
-            pass.dispatch_workgroups(n, 1, planes);
+            pass.dispatch_workgroups(groups, 1, planes);
             pass.set_pipeline(&fft.pipelines.inverse_cols);
             pass.set_bind_group(0, &fft.inverse_cols, &[]);
-            pass.dispatch_workgroups(n, 1, worlds * fft.pairs);
+            pass.dispatch_workgroups(groups, 1, worlds * fft.pairs);
             pass.set_pipeline(&fft.pipelines.growth);
             pass.set_bind_group(0, &fft.growth[self.current], &[]);
-            pass.dispatch_workgroups(n, 1, worlds);
+            pass.dispatch_workgroups(groups, 1, worlds);
         } else {
             pass.set_pipeline(&self.pipelines.step);
             pass.set_bind_group(0, &self.step_groups[self.current], &[]);

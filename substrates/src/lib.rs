@@ -20,6 +20,7 @@ pub mod genome;
 pub mod gol;
 pub mod gpu;
 pub mod hash;
+mod lane_fft;
 pub mod lenia;
 pub mod nca;
 pub mod particle_grid;

@@ -127,6 +127,84 @@ pub const LENIA_FFT_GROWTH: &str = shader!(
     "lenia_fft_growth.wgsl"
 );
 
+/// Lenia FFT path, lane kernels (one line per invocation, in private memory): forward FFT of
+/// the rolled world's rows. Compiled for a world side by [`lenia_fft_lane_pipelines`].
+pub const LENIA_FFT_LANE_ROWS: &str = shader!(
+    "lenia_common.wgsl",
+    "lenia_fft_lane.wgsl",
+    "lenia_fft_lane_rows.wgsl"
+);
+/// Lenia FFT path, lane kernels: forward FFT of the columns.
+pub const LENIA_FFT_LANE_COLS: &str = shader!(
+    "lenia_common.wgsl",
+    "lenia_fft_lane.wgsl",
+    "lenia_fft_lane_cols.wgsl"
+);
+/// Lenia FFT path, lane kernels: product with the kernels' spectra, inverse FFT of the columns.
+pub const LENIA_FFT_LANE_INVERSE_COLS: &str = shader!(
+    "lenia_common.wgsl",
+    "lenia_fft_lane.wgsl",
+    "lenia_fft_lane_inverse_cols.wgsl"
+);
+/// Lenia FFT path, lane kernels: inverse FFT of the rows, growth and update.
+pub const LENIA_FFT_LANE_GROWTH: &str = shader!(
+    "lenia_common.wgsl",
+    "lenia_fft_lane.wgsl",
+    "lenia_fft_lane_growth.wgsl"
+);
+
+/// The line-length declaration of `shaders/lenia_fft_lane.wgsl` (private arrays need a
+/// compile-time length), replaced per world side. Keep in sync with that file.
+const LANE_LINE_DECL: &str = "const LINE: u32 = 128u;";
+
+/// The four lane kernels' sources for world side `n` (a power of two ≥ 2): (name, source, entry
+/// point). Each is the bundled source with its line length set to `n` and the generated
+/// straight-line transform appended (`lane_fft.rs`); not in [`ALL`], since the bundled text alone
+/// lacks the transform: tests/lenia_fft.rs validates these.
+pub fn lenia_fft_lane_sources(n: u32) -> [(String, String, &'static str); 4] {
+    let fft = crate::lane_fft::fft_lane_wgsl(&crate::lenia::twiddles(n));
+    let finish = crate::lane_fft::finish_all_wgsl(n);
+    let line = |source: &str| {
+        let mut text = source.replace(LANE_LINE_DECL, &format!("const LINE: u32 = {n}u;"));
+        text.push_str(&fft);
+        if text.contains("fn lane_finish(") {
+            text.push_str(&finish);
+        }
+        text
+    };
+    [
+        ("lenia_fft_lane_rows", LENIA_FFT_LANE_ROWS, "lane_rows"),
+        ("lenia_fft_lane_cols", LENIA_FFT_LANE_COLS, "lane_cols"),
+        (
+            "lenia_fft_lane_inverse_cols",
+            LENIA_FFT_LANE_INVERSE_COLS,
+            "lane_inverse_cols",
+        ),
+        (
+            "lenia_fft_lane_growth",
+            LENIA_FFT_LANE_GROWTH,
+            "lane_growth_rows",
+        ),
+    ]
+    .map(|(name, source, entry)| (format!("{name}_{n}"), line(source), entry))
+}
+
+/// The lane kernels compiled for world side `n` (a power of two the FFT path accepts).
+pub(crate) fn lenia_fft_lane_pipelines(gpu: &Gpu, n: u32) -> LeniaFftPipelines {
+    let [rows, cols, inverse_cols, growth] =
+        lenia_fft_lane_sources(n).map(|(name, source, entry)| gpu.pipeline(&name, &source, entry));
+    LeniaFftPipelines {
+        rows,
+        cols,
+        inverse_cols,
+        growth,
+        lines_per_group: LANE_LINES_PER_GROUP,
+    }
+}
+
+/// Lines per workgroup of the lane kernels. Keep in sync with their `@workgroup_size`.
+const LANE_LINES_PER_GROUP: u32 = 64;
+
 /// Compiled Life-like pipelines.
 #[derive(Clone)]
 pub(crate) struct GolPipelines {
@@ -168,6 +246,9 @@ pub(crate) struct LeniaFftPipelines {
     pub(crate) cols: wgpu::ComputePipeline,
     pub(crate) inverse_cols: wgpu::ComputePipeline,
     pub(crate) growth: wgpu::ComputePipeline,
+    /// Lines (rows or columns) one workgroup transforms: 1 for the workgroup-cooperative
+    /// kernels, [`LANE_LINES_PER_GROUP`] for the lane kernels.
+    pub(crate) lines_per_group: u32,
 }
 
 pub(crate) fn lenia_fft_pipelines(gpu: &Gpu) -> LeniaFftPipelines {
@@ -180,6 +261,7 @@ pub(crate) fn lenia_fft_pipelines(gpu: &Gpu) -> LeniaFftPipelines {
             "inverse_cols",
         ),
         growth: gpu.pipeline("lenia_fft_growth", LENIA_FFT_GROWTH, "growth_rows"),
+        lines_per_group: 1,
     }
 }
 

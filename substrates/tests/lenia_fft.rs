@@ -5,7 +5,7 @@
 
 mod common;
 
-use asal_substrates::lenia::{Lenia, gpu_forward_fft};
+use asal_substrates::lenia::{FftKernels, Lenia, gpu_forward_fft};
 use asal_substrates::substrate::{Init, RolloutSpec, Substrate, rollout};
 use common::{asal_fixture, gpu, max_abs_diff};
 
@@ -77,7 +77,7 @@ fn fft_kernels_match_an_f64_dft() {
     // n = 64), and each output, a sum of N terms |x_j|, by log2(N)·ε·‖x‖₁ in the worst case.
     for n in [8usize, 64, 128, 256] {
         let planes = noise(2 * n * n, n as u64);
-        let got = gpu_forward_fft(gpu(), n as u32, &planes, 1).unwrap();
+        let got = gpu_forward_fft(gpu(), FftKernels::Lane, n as u32, &planes, 1).unwrap();
         let log2 = 2.0 * (n as f64).log2();
         let eps = f64::from(f32::EPSILON) / 2.0;
         for (p, plane) in planes.chunks_exact(n * n).enumerate() {
@@ -102,6 +102,100 @@ fn fft_kernels_match_an_f64_dft() {
             assert!(rms < rms_tol, "n = {n}: rms {rms} ≥ {rms_tol}");
             assert!(worst < max_tol, "n = {n}: max {worst} ≥ {max_tol}");
         }
+    }
+}
+
+#[test]
+fn generated_lane_kernels_validate_for_every_side() {
+    // The lane kernels exist only as bundled source + generated transform, one per world side,
+    // so they are validated here rather than through shaders::ALL.
+    for n in (1..=8).map(|p| 1u32 << p) {
+        for (name, source, entry) in asal_substrates::shaders::lenia_fft_lane_sources(n) {
+            let module = naga::front::wgsl::parse_str(&source)
+                .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(&source)));
+            naga::valid::Validator::new(
+                naga::valid::ValidationFlags::all(),
+                naga::valid::Capabilities::all(),
+            )
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(&source)));
+            assert!(
+                module.entry_points.iter().any(|e| e.name == entry),
+                "{name}: no entry point {entry}"
+            );
+            assert!(
+                source.contains(&format!("const LINE: u32 = {n}u;")),
+                "{name}: line length not set"
+            );
+        }
+    }
+}
+
+#[test]
+fn lane_kernels_equal_the_workgroup_kernels() {
+    // The two implementations run the same butterflies with the same twiddles in the same order
+    // per output, so the spectra agree to the bit unless the driver contracts a multiply-add
+    // differently in one of them; 2 ulp of the largest magnitude (the DC term, ≤ n²) bounds that
+    // and is far below any indexing or twiddle mistake (those move outputs by O(|X|)).
+    for n in [8u32, 32, 128, 256] {
+        let planes = noise(2 * (n * n) as usize, u64::from(n) + 7);
+        let lane = gpu_forward_fft(gpu(), FftKernels::Lane, n, &planes, 1).unwrap();
+        let group = gpu_forward_fft(gpu(), FftKernels::Workgroup, n, &planes, 1).unwrap();
+        let scale = group
+            .iter()
+            .map(|z| z[0].abs().max(z[1].abs()))
+            .fold(0f32, f32::max);
+        let worst = lane
+            .iter()
+            .zip(&group)
+            .map(|(a, b)| (a[0] - b[0]).abs().max((a[1] - b[1]).abs()))
+            .fold(0f32, f32::max);
+        eprintln!("n = {n}: lane vs workgroup max diff {worst:.3e} (scale {scale:.3e})");
+        assert!(worst <= 2.0 * f32::EPSILON * scale, "n = {n}: {worst}");
+    }
+}
+
+#[test]
+fn lane_and_workgroup_steps_agree() {
+    // Whole FFT steps (roll, forward, kernel products, inverse, growth) of two perturbed worlds
+    // through both implementations: equal up to the contraction caveat above, i.e. within the
+    // 1e-5 per-step budget the fixtures allow at steps 1-2, after 6 steps with the camera on.
+    let fft = asal_with(&[("convolution", "fft".into())]).unwrap();
+    let d = fft.genome().dim();
+    let mut genomes = vec![0f32; 2 * d];
+    for (i, g) in genomes.iter_mut().enumerate() {
+        *g = 0.3 * ((i as f32) * 0.377).cos();
+    }
+    let spec = RolloutSpec {
+        steps: 6,
+        frame_steps: vec![],
+        frame_size: 64,
+        dump_steps: vec![6],
+    };
+    let run = |kernels: FftKernels| {
+        let lenia = asal_with(&[("convolution", "fft".into())])
+            .unwrap()
+            .with_fft_kernels(kernels);
+        rollout(
+            gpu(),
+            &lenia,
+            &genomes,
+            &Init::Seed(3),
+            &spec,
+            &mut no_progress,
+        )
+        .unwrap()
+        .states
+    };
+    let (lane, group) = (run(FftKernels::Lane), run(FftKernels::Workgroup));
+    for w in 0..2 {
+        let diff = max_abs_diff(
+            &lane[0].1[w]["world"].to_f32(),
+            &group[0].1[w]["world"].to_f32(),
+        );
+        eprintln!("world {w}: lane vs workgroup {diff:.3e}");
+        assert!(diff < 1e-5, "world {w}: {diff}");
+        assert_eq!(lane[0].1[w]["total_shift"], group[0].1[w]["total_shift"]);
     }
 }
 
@@ -211,18 +305,21 @@ fn bare_fft_throughput() {
     // What bounds the FFT path: forward 2-D FFTs of 128² planes (row pass + column pass), timed
     // as many repeats in one submission, minus one repeat's time (submission and readback).
     let n = 128u32;
-    for planes in [3usize, 11, 48] {
+    for (kernels, planes) in [FftKernels::Workgroup, FftKernels::Lane]
+        .into_iter()
+        .flat_map(|k| [3usize, 11, 48].map(|p| (k, p)))
+    {
         let data = noise(planes * (n * n) as usize, 1);
         let time = |repeats: u32| {
             let start = std::time::Instant::now();
-            gpu_forward_fft(gpu(), n, &data, repeats).unwrap();
+            gpu_forward_fft(gpu(), kernels, n, &data, repeats).unwrap();
             start.elapsed().as_secs_f64()
         };
         time(1);
         let (one, many) = (time(1), time(21));
         let per = (many - one) / 20.0;
         eprintln!(
-            "{planes} planes of 128²: {:.2} ms per batched 2-D FFT, {:.3} ms per plane, {:.1} MFLOP/s (5·N·log2 N)",
+            "{kernels:?}: {planes} planes of 128²: {:.2} ms per batched 2-D FFT, {:.3} ms per plane, {:.1} MFLOP/s (5·N·log2 N)",
             per * 1e3,
             per * 1e3 / planes as f64,
             5.0 * f64::from(n * n) * 14.0 * planes as f64 / per / 1e6
