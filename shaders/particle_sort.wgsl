@@ -13,6 +13,10 @@
 @group(0) @binding(5) var<storage, read> cell_of: array<u32>;
 @group(0) @binding(6) var<storage, read> members: array<u32>;
 @group(0) @binding(7) var<storage, read_write> entries: array<vec4<f32>>;
+// [world][cell] (start, end, first tag, 0) of each non-empty cell, render grid only (the host
+// clears it first, so empty cells read start == end): the tiled splat reads a cell's list with
+// one load instead of three.
+@group(0) @binding(8) var<storage, read_write> ranges: array<vec4<u32>>;
 
 fn order_key(world_base: u32, i: u32) -> u32 {
     if grid.use_tags != 0u {
@@ -42,4 +46,7 @@ fn sort(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let x = state[p * grid.state_stride].xy;
     entries[start + rank] = vec4<f32>(x, bitcast<f32>(i), bitcast<f32>(tags[p]));
+    if grid.use_tags != 0u && rank == 0u {
+        ranges[cell] = vec4<u32>(start, start + count, tags[p], 0u);
+    }
 }

@@ -40,8 +40,9 @@ struct FrameParams {
 @group(0) @binding(0) var<uniform> splat: SplatParams;
 @group(0) @binding(1) var<uniform> frame: FrameParams;
 @group(0) @binding(2) var<storage, read> sides: array<u32>;         // render grid side per world
-@group(0) @binding(3) var<storage, read> counts: array<u32>;
-@group(0) @binding(4) var<storage, read> starts: array<u32>;
+// [world][cell] (start, end, first draw key, 0), zero for empty cells (`particle_sort`): one
+// load per list instead of a count, a start and the head entry's key.
+@group(0) @binding(3) var<storage, read> ranges: array<vec4<u32>>;
 @group(0) @binding(5) var<storage, read> entries: array<vec4<f32>>; // (x, y, index, draw key)
 @group(0) @binding(6) var<storage, read> attrs: array<vec4<f32>>;   // [world][particle] (r, g, b, radius)
 @group(0) @binding(7) var<storage, read_write> frames: array<u32>;
@@ -106,13 +107,10 @@ fn splat_tile(w: u32, side: u32, cx: i32, cy: i32, r: u32, r_end: u32, col: u32,
         ends[k] = 0u;
         keys[k] = NONE;
         if xx >= 0 && yy >= 0 && xx < i32(side) && yy < i32(side) {
-            let cell = w * splat.cell_stride + u32(yy) * side + u32(xx);
-            let count = counts[cell];
-            if count > 0u {
-                heads[k] = starts[cell];
-                ends[k] = heads[k] + count;
-                keys[k] = bitcast<u32>(entries[heads[k]].w);
-            }
+            let range = ranges[w * splat.cell_stride + u32(yy) * side + u32(xx)];
+            heads[k] = range.x;
+            ends[k] = range.y;
+            keys[k] = select(NONE, range.z, range.x < range.y);
         }
     }
     var rgb: array<vec3<f32>, MAX_PIXELS>;

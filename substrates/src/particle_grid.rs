@@ -79,6 +79,7 @@ pub(crate) struct GridScratch {
     slot_of: wgpu::Buffer,
     members: wgpu::Buffer,
     pub(crate) entries: wgpu::Buffer,
+    ranges: wgpu::Buffer,
     cell_stride: u32,
     particles: u32,
     worlds: u32,
@@ -95,6 +96,7 @@ impl GridScratch {
             slot_of: gpu.storage_zeroed("grid slot of", n * 4),
             members: gpu.storage_zeroed("grid members", n * 4),
             entries: gpu.storage_zeroed("grid entries", n * 16),
+            ranges: gpu.storage_zeroed("grid cell ranges", cells * 16),
             cell_stride,
             particles,
             worlds,
@@ -103,7 +105,7 @@ impl GridScratch {
 
     /// Bytes of scratch for one world.
     pub(crate) fn bytes_per_world(particles: u32, cell_stride: u32) -> u64 {
-        u64::from(particles) * 28 + u64::from(cell_stride) * 8
+        u64::from(particles) * 28 + u64::from(cell_stride) * 24
     }
 
     pub(crate) fn counts(&self) -> &wgpu::Buffer {
@@ -208,6 +210,7 @@ impl GridUse {
                     (5, &s.cell_of),
                     (6, &s.members),
                     (7, &s.entries),
+                    (8, &s.ranges),
                 ],
             )
         });
@@ -346,17 +349,24 @@ impl Splatter {
         target: &FrameTarget,
         slot: u32,
     ) {
+        if self.tiled {
+            let cells = u64::from(scratch.cell_stride) * u64::from(scratch.worlds) * 16;
+            encoder.clear_buffer(&scratch.ranges, 0, Some(cells));
+        }
         self.grid.encode(encoder, pipelines, scratch, current);
-        let entries = [
+        let mut entries = vec![
             entry(0, &self.uniform),
             entry(1, target.slot_params(slot)),
             entry(2, &self.grid.sides),
-            entry(3, &scratch.counts),
-            entry(4, &scratch.starts),
             entry(5, &scratch.entries),
             entry(6, attrs),
             entry(7, &target.buffer),
         ];
+        if self.tiled {
+            entries.push(entry(3, &scratch.ranges));
+        } else {
+            entries.extend([entry(3, &scratch.counts), entry(4, &scratch.starts)]);
+        }
         let (pipeline, groups) = if self.tiled {
             let finest = self.sides.iter().copied().max().unwrap_or(1);
             let tile = splat_tile(target.size, finest);
