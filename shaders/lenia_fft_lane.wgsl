@@ -1,5 +1,5 @@
-// Lenia FFT path, lane kernels: the radix-2 Stockham FFT of lenia_fft_common.wgsl, but one
-// invocation transforms one whole line (a row or a column) in registers.
+// Lenia FFT path, lane kernels: the passes of lenia_fft_{rows,cols,inverse_cols,growth}.wgsl, but
+// one invocation transforms one whole line (a row or a column) in registers.
 //
 // Why: lavapipe runs each invocation as one lane of an 8-wide SIMD group, and a load from
 // workgroup or storage memory at an address it cannot fold is executed lane by lane (~3 ns a
@@ -11,8 +11,8 @@
 // substrates/src/lane_fft.rs and appended to this source (a private array indexed in a loop
 // would live in stack memory, accessed lane by lane too). It calls the kernel's
 // `lane_input(i) -> vec2<f32>` for every i < LINE first, then `lane_output(i, X_i)`, each with a
-// constant i. Same butterflies, twiddles and order of operations as `fft_line`: the spectra
-// equal the workgroup kernels' (tests/lenia_fft.rs compares them).
+// constant i. It is a radix-4 FFT: the spectra equal the workgroup kernels' radix-2 ones up to
+// float32 rounding (tests/lenia_fft.rs compares them).
 //
 // LINE, the line length, is a compile-time constant: the host compiles one variant per world
 // side by replacing this declaration. Keep its text in sync with `LANE_LINE_DECL` in

@@ -22,8 +22,8 @@
 //!   ∝ cells × log2(side) × (channels + kernels/2). Needs a power-of-two side of 8 to
 //!   [`FFT_MAX_SIZE`]; any kernel reach. Each pass transforms one line per invocation in
 //!   private memory (`lenia_fft_lane*.wgsl`, sides up to [`LANE_FFT_MAX_SIZE`]); the
-//!   workgroup-cooperative kernels, one line per workgroup, compute the same spectra and remain
-//!   for larger sides and as the benchmark's baseline ([`FftKernels`]).
+//!   workgroup-cooperative kernels, one line per workgroup, compute the same spectra (to float32
+//!   rounding) and remain for larger sides and as the benchmark's baseline ([`FftKernels`]).
 //!
 //! The config's `"convolution"` picks one: `"auto"` (default) by the cost model in
 //! [`prefer_fft`], `"direct"`, or `"fft"` (an error for other world sides: toroidal convolution
@@ -417,8 +417,8 @@ pub struct Lenia {
     fft_kernels: FftKernels,
 }
 
-/// The two implementations of the FFT path's passes; they compute the same spectra (the same
-/// butterflies in the same order), at different speeds.
+/// The two implementations of the FFT path's passes; they compute the same spectra up to
+/// float32 rounding (radix 2 and radix 4), at different speeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FftKernels {
     /// One workgroup per line, its invocations sharing the butterflies of each stage through
@@ -710,7 +710,8 @@ impl Lenia {
         })
     }
 
-    /// Runs the FFT path with `kernels` (the benchmark compares the two; results are the same).
+    /// Runs the FFT path with `kernels` (the benchmark compares the two; results agree to float32
+    /// rounding).
     #[must_use]
     pub fn with_fft_kernels(mut self, kernels: FftKernels) -> Self {
         self.fft_kernels = kernels;
@@ -978,7 +979,7 @@ fn dft_table(n: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// The FFT's twiddles exp(−2πik/n), k < n/2, rounded once from f64.
-pub(crate) fn twiddles(n: u32) -> Vec<[f32; 2]> {
+fn twiddles(n: u32) -> Vec<[f32; 2]> {
     let (cos, sin) = dft_table(n as usize);
     (0..n as usize / 2)
         .map(|k| [cos[k] as f32, -sin[k] as f32])

@@ -162,7 +162,7 @@ const LANE_LINE_DECL: &str = "const LINE: u32 = 128u;";
 /// straight-line transform appended (`lane_fft.rs`); not in [`ALL`], since the bundled text alone
 /// lacks the transform: tests/lenia_fft.rs validates these.
 pub fn lenia_fft_lane_sources(n: u32) -> [(String, String, &'static str); 4] {
-    let fft = crate::lane_fft::fft_lane_wgsl(&crate::lenia::twiddles(n));
+    let fft = crate::lane_fft::fft_lane_wgsl(n as usize);
     let finish = crate::lane_fft::finish_all_wgsl(n);
     let line = |source: &str| {
         let mut text = source.replace(LANE_LINE_DECL, &format!("const LINE: u32 = {n}u;"));
