@@ -7,7 +7,8 @@ struct GridParams {
     particles: u32,   // particles per world
     worlds: u32,      // worlds in the batch
     cell_stride: u32, // cells allocated per world (>= side^2 of every world)
-    use_tags: u32,    // 1: order each cell by `tags` (draw order); 0: by particle index
+    use_tags: u32,    // 0: order each cell by particle index; 1: by `tags` (draw order); 2: by
+                      // `tags`, each entry holding the next entry's tag (`particle_sort`)
     state_stride: u32, // vec4s per particle in the state buffer; the position is .xy of the first
     _pad0: u32,
     _pad1: u32,

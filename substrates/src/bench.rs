@@ -347,11 +347,21 @@ pub fn suite() -> Result<Vec<Case>> {
     // The same pair at Particle Life++'s render geometry (1000 discs of radius √0.1·0.04,
     // sharpness 30/0.04: 28 render cells of 8 pixels at 224², 4-pixel tiles), since
     // Particle Life++ renders through the same splat.
-    for (label, tiled) in [("", true), (", per-pixel splat", false)] {
+    // The middle row: square tiles over grid entries carrying their own draw key (the kernel
+    // before tall tiles over linked keys), the baseline of the default.
+    for (label, tiled, linked) in [
+        ("", true, true),
+        (", own-key tiles", true, false),
+        (", per-pixel splat", false, true),
+    ] {
         let config = json!({ "particles": 1000, "render_radius": 0.04, "sharpness": 30.0 });
         add(
             format!("plife 1000 Life++ discs{label} ×16"),
-            Box::new(crate::plife::Plife::from_json(&config)?.with_tiled_render(tiled)),
+            Box::new(
+                crate::plife::Plife::from_json(&config)?
+                    .with_tiled_render(tiled)
+                    .with_linked_render_keys(linked),
+            ),
             16,
             0,
             false,

@@ -24,7 +24,8 @@ pub struct GridParams {
     pub worlds: u32,
     /// Cells allocated per world.
     pub cell_stride: u32,
-    /// 1: order cells by tag (draw key); 0: by particle index.
+    /// 0: order cells by particle index; 1: by tag (draw key); 2: by tag, each entry holding
+    /// the tag of the cell's next entry instead of its own (the tiled splat's render grid).
     pub use_tags: u32,
     /// vec4s per particle in the state buffer (position in the first).
     pub state_stride: u32,
@@ -140,11 +141,35 @@ impl GridUse {
         tags: &wgpu::Buffer,
         use_tags: bool,
     ) -> Self {
+        Self::with_order(
+            gpu,
+            pipelines,
+            scratch,
+            states,
+            state_stride,
+            sides,
+            tags,
+            u32::from(use_tags),
+        )
+    }
+
+    /// As `new`, with the `GridParams::use_tags` mode (0, 1 or 2) given directly.
+    #[allow(clippy::too_many_arguments, reason = "plain buffer wiring")]
+    fn with_order(
+        gpu: &Gpu,
+        pipelines: &ParticleGridPipelines,
+        scratch: &GridScratch,
+        states: &[wgpu::Buffer; 2],
+        state_stride: u32,
+        sides: &[u32],
+        tags: &wgpu::Buffer,
+        use_tags: u32,
+    ) -> Self {
         let params = GridParams {
             particles: scratch.particles,
             worlds: scratch.worlds,
             cell_stride: scratch.cell_stride,
-            use_tags: u32::from(use_tags),
+            use_tags,
             state_stride,
             pad: [0; 3],
         };
@@ -274,12 +299,26 @@ pub fn splat_tile(size: u32, side: u32) -> u32 {
     }
 }
 
+/// Rows per tile of the tiled splat (`ROWS` in its shader) for tiles `tile` pixels wide: two
+/// tiles' worth where the finest grid's cells are that tall (Particle Life++'s 8-pixel cells at
+/// 224²: 8 × 4 tiles), since what a tile costs is walking its 3×3 cells' discs (two lane-by-lane
+/// loads and a 9-way merge step each), not blending them, so one walk should serve as many
+/// pixels as the registers hold (32).
+#[must_use]
+pub fn splat_rows(size: u32, side: u32, tile: u32) -> u32 {
+    tile * tiles_per_cell(size, side, tile).min(2)
+}
+
 /// The render side: a render grid plus the splat dispatch.
 pub(crate) struct Splatter {
+    /// Render grid for the tiled splat: entries carry their cell's next draw key.
     pub(crate) grid: GridUse,
+    /// Render grid for the per-pixel splat: entries carry their own draw key.
+    pixel_grid: GridUse,
     uniform: wgpu::Buffer,
     sides: Vec<u32>,
     tiled: bool,
+    linked: bool,
 }
 
 impl Splatter {
@@ -296,16 +335,18 @@ impl Splatter {
         keys: &wgpu::Buffer,
         sharpness: f32,
     ) -> Self {
-        let grid = GridUse::new(
-            gpu,
-            pipelines,
-            scratch,
-            states,
-            state_stride,
-            sides,
-            keys,
-            true,
-        );
+        let [grid, pixel_grid] = [2, 1].map(|order| {
+            GridUse::with_order(
+                gpu,
+                pipelines,
+                scratch,
+                states,
+                state_stride,
+                sides,
+                keys,
+                order,
+            )
+        });
         let params = SplatParams {
             particles: scratch.particles,
             worlds: scratch.worlds,
@@ -322,9 +363,11 @@ impl Splatter {
         );
         Self {
             grid,
+            pixel_grid,
             uniform,
             sides: sides.to_vec(),
             tiled: true,
+            linked: true,
         }
     }
 
@@ -333,6 +376,17 @@ impl Splatter {
     #[must_use]
     pub(crate) fn with_tiles(mut self, tiled: bool) -> Self {
         self.tiled = tiled;
+        self
+    }
+
+    /// Tiled splat variant: tall tiles (`splat_rows`) over grid entries that carry the draw key
+    /// of their cell's next entry (the default: a disc walked costs two lane-by-lane loads, the
+    /// entry and its attributes, and serves up to 32 pixels), or square tiles over entries that
+    /// carry their own key (a third load per disc, 16 pixels: the kernel before, kept as the
+    /// benchmark baseline). Both give the same bits.
+    #[must_use]
+    pub(crate) fn with_linked_keys(mut self, linked: bool) -> Self {
+        self.linked = linked;
         self
     }
 
@@ -353,11 +407,13 @@ impl Splatter {
             let cells = u64::from(scratch.cell_stride) * u64::from(scratch.worlds) * 16;
             encoder.clear_buffer(&scratch.ranges, 0, Some(cells));
         }
-        self.grid.encode(encoder, pipelines, scratch, current);
+        let linked = self.tiled && self.linked;
+        let grid = if linked { &self.grid } else { &self.pixel_grid };
+        grid.encode(encoder, pipelines, scratch, current);
         let mut entries = vec![
             entry(0, &self.uniform),
             entry(1, target.slot_params(slot)),
-            entry(2, &self.grid.sides),
+            entry(2, &grid.sides),
             entry(5, &scratch.entries),
             entry(6, attrs),
             entry(7, &target.buffer),
@@ -370,20 +426,35 @@ impl Splatter {
         let (pipeline, groups) = if self.tiled {
             let finest = self.sides.iter().copied().max().unwrap_or(1);
             let tile = splat_tile(target.size, finest);
+            let rows = if linked {
+                splat_rows(target.size, finest, tile)
+            } else {
+                tile
+            };
             // Tiles along each axis: the most any world needs (coarser worlds return early).
-            let across = self
-                .sides
-                .iter()
-                .map(|&side| side * tiles_per_cell(target.size, side, tile))
-                .max()
-                .unwrap_or(1);
+            let across = |tile| {
+                self.sides
+                    .iter()
+                    .map(|&side| side * tiles_per_cell(target.size, side, tile))
+                    .max()
+                    .unwrap_or(1)
+            };
             let pipeline = gpu.pipeline_with_constants(
-                &format!("particle_splat_tiles (TILE {tile})"),
+                &format!("particle_splat_tiles (TILE {tile}, ROWS {rows}, LINKED {linked})"),
                 shaders::PARTICLE_SPLAT_TILES,
                 "splat_tiles",
-                &[("TILE", f64::from(tile))],
+                &[
+                    ("TILE", f64::from(tile)),
+                    ("ROWS", f64::from(rows)),
+                    ("LINKED", f64::from(u8::from(linked))),
+                ],
             );
-            let groups = (across.div_ceil(8), across.div_ceil(8), target.worlds);
+            // x: columns, y: rows (as in the shader).
+            let groups = (
+                across(tile).div_ceil(8),
+                across(rows).div_ceil(8),
+                target.worlds,
+            );
             (pipeline, groups)
         } else {
             (pipelines.splat.clone(), target.workgroups())

@@ -165,6 +165,7 @@ pub struct Plife {
     cell_step: bool,
     alpha_rows: bool,
     tiled_render: bool,
+    linked_render_keys: bool,
 }
 
 fn check_range(what: &str, v: f32, lo: f32, hi: f32, lo_open: bool) -> Result<()> {
@@ -392,6 +393,7 @@ impl Plife {
             cell_step: true,
             alpha_rows: true,
             tiled_render: true,
+            linked_render_keys: true,
         })
     }
 
@@ -419,6 +421,16 @@ impl Plife {
     #[must_use]
     pub fn with_tiled_render(mut self, tiled_render: bool) -> Self {
         self.tiled_render = tiled_render;
+        self
+    }
+
+    /// Tiled splat variant: tall tiles over render-grid entries that carry their cell's next draw
+    /// key (the default: two loads per disc walked, serving up to 32 pixels), or square tiles
+    /// over entries carrying their own (three loads, 16 pixels: kept as the benchmark baseline).
+    /// Both give the same bits.
+    #[must_use]
+    pub fn with_linked_render_keys(mut self, linked: bool) -> Self {
+        self.linked_render_keys = linked;
         self
     }
 
@@ -767,7 +779,8 @@ impl Substrate for Plife {
             &key_buf,
             self.k(),
         )
-        .with_tiles(self.tiled_render);
+        .with_tiles(self.tiled_render)
+        .with_linked_keys(self.linked_render_keys);
         let step_groups = [0usize, 1].map(|i| {
             let mut e = vec![
                 entry(0, &uniform),

@@ -437,7 +437,9 @@ fn tiled_splat_matches_the_per_pixel_splat_and_the_twin() {
     // amplified by k, plus RGBA8 quantisation). Cases: the original's world at 224² (85 render
     // cells, 2.6 pixels wide: 3-pixel tiles); wider discs (21 cells) at 64² (cells exactly 3
     // pixels, where rounding can give a cell a 4th), 100² (two tiles per cell) and 224² (4-pixel
-    // tiles, three per cell); searched masses (a different render grid in every world).
+    // tiles, three per cell); searched masses (a different render grid in every world). The
+    // default tiles read linked draw keys (each entry carries its cell's next key); the own-key
+    // tiles they replaced must give the same frames too.
     let fx = asal_fixture("plife");
     let wide = PlifeConfig {
         particles: 400,
@@ -481,17 +483,25 @@ fn tiled_splat_matches_the_per_pixel_splat_and_the_twin() {
             frame_size: size,
             dump_steps: vec![steps],
         };
-        let run = |tiled: bool| {
-            let plife = Plife::new(config.clone()).unwrap().with_tiled_render(tiled);
+        let run = |tiled: bool, linked: bool| {
+            let plife = Plife::new(config.clone())
+                .unwrap()
+                .with_tiled_render(tiled)
+                .with_linked_render_keys(linked);
             rollout(gpu(), &plife, &genomes, &init, &spec, &mut no_progress).unwrap()
         };
-        let tiled = run(true);
-        let per_pixel = run(false);
+        let tiled = run(true, true);
+        let own_key_tiled = run(true, false);
+        let per_pixel = run(false, true);
         let what = format!("{size}² render_radius {}", config.render_radius);
         assert_eq!(tiled.states, per_pixel.states, "{what}");
         assert!(
             tiled.frames == per_pixel.frames,
             "{what}: tiled and per-pixel frames differ"
+        );
+        assert!(
+            own_key_tiled.frames == per_pixel.frames,
+            "{what}: own-key tiled and per-pixel frames differ"
         );
         let plife = Plife::new(config.clone()).unwrap();
         let d = plife.genome().dim();
