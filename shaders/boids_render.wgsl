@@ -9,22 +9,6 @@
 // pixel composites the listed boids in order, evaluating only those whose box contains it
 // (outside the box the mask is below 2e-9, under float32 resolution).
 
-// Keep in sync with `BoidsParams` in substrates/src/boids.rs.
-struct BoidsParams {
-    n_boids: u32,
-    n_nbrs: u32,
-    worlds: u32,
-    wrapped: u32,
-    visual_range: f32,
-    speed: f32,
-    dt: f32,
-    render_size: f32,
-    sharpness: f32,
-    red_boid: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
-
 // Keep in sync with `FrameParams` in substrates/src/substrate.rs.
 struct FrameParams {
     slot: u32,

@@ -17,22 +17,6 @@
 // without evaluating the three sigmoids. Every other pixel gets the same expressions as the CPU
 // twin (`reference::boids::coverage`).
 
-// Keep in sync with `BoidsParams` in substrates/src/boids.rs.
-struct BoidsParams {
-    n_boids: u32,
-    n_nbrs: u32,
-    worlds: u32,
-    wrapped: u32,
-    visual_range: f32,
-    speed: f32,
-    dt: f32,
-    render_size: f32,
-    sharpness: f32,
-    red_boid: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
-
 // Keep in sync with `FrameParams` in substrates/src/substrate.rs.
 struct FrameParams {
     slot: u32,

@@ -15,77 +15,16 @@
 // original drops (normally the boid itself), and the network sums slots 1… in that order with
 // the same expressions as `boids_step.wgsl`, so both kernels give bit-identical states.
 
-// Keep in sync with `BoidsParams` in substrates/src/boids.rs.
-struct BoidsParams {
-    n_boids: u32,
-    n_nbrs: u32,
-    worlds: u32,
-    wrapped: u32,
-    visual_range: f32,
-    speed: f32,
-    dt: f32,
-    render_size: f32,
-    sharpness: f32,
-    red_boid: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
-
-// Genome offsets; keep in sync with `boids::layout` in substrates/src/boids.rs.
-const GENOME_LEN: u32 = 193u;
-const D0_B: u32 = 0u;
-const D0_K: u32 = 8u;
-const D1_B: u32 = 40u;
-const D1_K: u32 = 48u;
-const D2_B: u32 = 112u;
-const D2_K: u32 = 120u;
-const D3_B: u32 = 184u;
-const D3_K: u32 = 185u;
 // Slots: the boid itself (normally) and 16 neighbours. Keep in sync with `boids::SLOT_NEIGHBOURS`.
 const SLOTS: u32 = 17u;
 // Above every distance on the unit square (≤ √2), so an empty slot sorts last.
 const EMPTY: f32 = 4.0;
-
-@group(0) @binding(0) var<uniform> params: BoidsParams;
-@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> genomes: array<f32>;
-
-// The world's genome, read at constant indices (see `boids_step.wgsl`).
-const GENOME_VEC4S: u32 = 49u;
-var<workgroup> G: array<vec4<f32>, GENOME_VEC4S>;
-
-fn gf(i: u32) -> f32 {
-    return G[i / 4u][i % 4u];
-}
-
-fn tanh4(x: vec4<f32>) -> vec4<f32> {
-    return tanh(clamp(x, vec4<f32>(-15.0), vec4<f32>(15.0)));
-}
-
-fn dense8(a: vec4<f32>, b: vec4<f32>, k0: u32, b0: u32, h: u32) -> vec4<f32> {
-    let k = k0 / 4u + h;
-    return a.x * G[k] + a.y * G[k + 2u] + a.z * G[k + 4u] + a.w * G[k + 6u] + b.x * G[k + 8u]
-        + b.y * G[k + 10u] + b.z * G[k + 12u] + b.w * G[k + 14u] + G[b0 / 4u + h];
-}
 
 // Dense_0 (4 inputs) to outputs 4h … 4h + 3, summed in input order, then the bias; `h` is a
 // literal at each call, so every weight is read at a constant index.
 fn dense4(x: vec4<f32>, h: u32) -> vec4<f32> {
     let k = D0_K / 4u + h;
     return x.x * G[k] + x.y * G[k + 2u] + x.z * G[k + 4u] + x.w * G[k + 6u] + G[D0_B / 4u + h];
-}
-
-fn tanh_f(x: f32) -> f32 {
-    return tanh(clamp(x, -15.0, 15.0));
-}
-
-fn delta(from_p: vec2<f32>, to_p: vec2<f32>) -> vec2<f32> {
-    var d = to_p - from_p;
-    if params.wrapped != 0u {
-        d = d - round(d);
-    }
-    return d;
 }
 
 // One vec4 of sorted slots after inserting distance `d`, given the last slot of the vec4 before

@@ -41,6 +41,17 @@ struct Camera {
     _pad: f32,
 }
 
+// The growth of potential u for a kernel with (m, s), by `LeniaParams::growth` (`mode`), shared
+// by the direct step and both FFT growth passes.
+fn growth_of(mode: u32, u: f32, m: f32, s: f32) -> f32 {
+    if mode == 0u {
+        let z = (u - m) / s;
+        return 2.0 * exp(-z * z / 2.0) - 1.0;
+    }
+    let q = max(0.0, 1.0 - (u - m) * (u - m) / (9.0 * s * s));
+    return 2.0 * q * q * q * q - 1.0;
+}
+
 fn wrap(i: i32, n: i32) -> u32 {
     return u32(((i % n) + n) % n);
 }

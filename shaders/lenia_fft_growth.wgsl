@@ -14,16 +14,6 @@
 // Growth sums [channel][x] of this row: 3 × 512 floats (6 KiB).
 var<workgroup> gsum: array<f32, 1536>;
 
-// Keep in sync with `growth_of` in lenia_step.wgsl.
-fn growth_of(u: f32, m: f32, s: f32) -> f32 {
-    if params.growth == 0u {
-        let z = (u - m) / s;
-        return 2.0 * exp(-z * z / 2.0) - 1.0;
-    }
-    let q = max(0.0, 1.0 - (u - m) * (u - m) / (9.0 * s * s));
-    return 2.0 * q * q * q * q - 1.0;
-}
-
 @compute @workgroup_size(64)
 fn growth_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let n = params.size;
@@ -50,14 +40,14 @@ fn growth_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
         // Each invocation owns the same cells x in every pair, so the sums need no barrier.
         for (var x = lid; x < n; x += FFT_THREADS) {
             let u = fft_buf[base + x];
-            gsum[da + x] += pa.z * growth_of(u.x, pa.x, pa.y);
+            gsum[da + x] += pa.z * growth_of(params.growth, u.x, pa.x, pa.y);
         }
         if kb < params.kernels {
             let pb = growth[world * params.kernels + kb];
             let db = kernel_info[kb].dest * n;
             for (var x = lid; x < n; x += FFT_THREADS) {
                 let u = fft_buf[base + x];
-                gsum[db + x] += pb.z * growth_of(u.y, pb.x, pb.y);
+                gsum[db + x] += pb.z * growth_of(params.growth, u.y, pb.x, pb.y);
             }
         }
     }

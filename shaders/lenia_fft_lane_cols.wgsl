@@ -4,8 +4,6 @@
 
 @group(0) @binding(0) var<uniform> params: LeniaParams;
 @group(0) @binding(2) var<storage, read_write> spectrum: array<vec2<f32>>;
-// See lenia_fft_lane_rows.wgsl.
-@group(0) @binding(7) var<storage, read> twiddles: array<vec2<f32>>;
 
 var<private> column: u32; // first value of the column
 
@@ -19,7 +17,7 @@ fn lane_output(y: u32, v: vec2<f32>) {
 
 @compute @workgroup_size(64)
 fn lane_cols(@builtin(global_invocation_id) gid: vec3<u32>) {
-    if gid.x >= params.size || arrayLength(&twiddles) == 0u {
+    if gid.x >= params.size {
         return;
     }
     column = gid.z * LINE * LINE + gid.x;

@@ -10,19 +10,7 @@
 @group(0) @binding(4) var<storage, read> kernel_info: array<KernelInfo>;
 @group(0) @binding(5) var<storage, read> potentials: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read> camera: array<Camera>;
-// See lenia_fft_lane_rows.wgsl.
-@group(0) @binding(7) var<storage, read> twiddles: array<vec2<f32>>;
 @group(0) @binding(8) var<storage, read> growth: array<vec4<f32>>; // [world][kernel] (m, s, h, 0)
-
-// Keep in sync with `growth_of` in lenia_step.wgsl.
-fn growth_of(u: f32, m: f32, s: f32) -> f32 {
-    if params.growth == 0u {
-        let z = (u - m) / s;
-        return 2.0 * exp(-z * z / 2.0) - 1.0;
-    }
-    let q = max(0.0, 1.0 - (u - m) * (u - m) / (9.0 * s * s));
-    return 2.0 * q * q * q * q - 1.0;
-}
 
 var<private> gsum: array<vec4<f32>, LINE>; // growth sums [x][channel]
 var<private> in_row: u32;                   // first value of the pair's potential row
@@ -40,9 +28,9 @@ fn lane_input(x: u32) -> vec2<f32> {
 }
 
 fn lane_output(x: u32, u: vec2<f32>) {
-    gsum[x] += mask_a * (pa.z * growth_of(u.x, pa.x, pa.y));
+    gsum[x] += mask_a * (pa.z * growth_of(params.growth, u.x, pa.x, pa.y));
     if has_b {
-        gsum[x] += mask_b * (pb.z * growth_of(u.y, pb.x, pb.y));
+        gsum[x] += mask_b * (pb.z * growth_of(params.growth, u.y, pb.x, pb.y));
     }
 }
 
@@ -62,7 +50,7 @@ fn channel_mask(c: u32) -> vec4<f32> {
 @compute @workgroup_size(64)
 fn lane_growth_rows(@builtin(global_invocation_id) gid: vec3<u32>) {
     let y = gid.x;
-    if y >= params.size || arrayLength(&twiddles) == 0u {
+    if y >= params.size {
         return;
     }
     let plane = LINE * LINE;

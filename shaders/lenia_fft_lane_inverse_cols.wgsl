@@ -8,8 +8,6 @@
 @group(0) @binding(3) var<storage, read> kernel_spectra: array<f32>; // [kernel][ky][kx], real
 @group(0) @binding(4) var<storage, read> kernel_info: array<KernelInfo>;
 @group(0) @binding(5) var<storage, read_write> potentials: array<vec2<f32>>;
-// See lenia_fft_lane_rows.wgsl.
-@group(0) @binding(7) var<storage, read> twiddles: array<vec2<f32>>;
 
 var<private> src_a: u32;   // column of kernel a's source spectrum
 var<private> src_b: u32;   // column of kernel b's source spectrum
@@ -34,7 +32,7 @@ fn lane_output(y: u32, v: vec2<f32>) {
 @compute @workgroup_size(64)
 fn lane_inverse_cols(@builtin(global_invocation_id) gid: vec3<u32>) {
     let kx = gid.x;
-    if kx >= params.size || arrayLength(&twiddles) == 0u {
+    if kx >= params.size {
         return;
     }
     let plane = LINE * LINE;

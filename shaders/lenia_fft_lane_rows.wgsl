@@ -7,9 +7,6 @@
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> spectrum: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read> camera: array<Camera>;
-// Bound with the twiddles like the workgroup kernels' binding; the lane kernels have theirs
-// compiled in, so only its presence matters.
-@group(0) @binding(7) var<storage, read> twiddles: array<vec2<f32>>;
 
 var<private> in_row: u32;   // first cell of the (rolled) source row
 var<private> in_shift: u32; // the roll along x
@@ -27,7 +24,7 @@ fn lane_output(x: u32, v: vec2<f32>) {
 @compute @workgroup_size(64)
 fn lane_rows(@builtin(global_invocation_id) gid: vec3<u32>) {
     let y = gid.x;
-    if y >= params.size || arrayLength(&twiddles) == 0u {
+    if y >= params.size {
         return;
     }
     let plane_index = gid.z;

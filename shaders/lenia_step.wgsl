@@ -22,15 +22,6 @@ const TILE: u32 = 16u;
 const MAX_TILE_CELLS: u32 = 4096u; // (TILE + 2 * 24)^2
 var<workgroup> tile: array<f32, MAX_TILE_CELLS>;
 
-fn growth_of(u: f32, m: f32, s: f32) -> f32 {
-    if params.growth == 0u {
-        let z = (u - m) / s;
-        return 2.0 * exp(-z * z / 2.0) - 1.0;
-    }
-    let q = max(0.0, 1.0 - (u - m) * (u - m) / (9.0 * s * s));
-    return 2.0 * q * q * q * q - 1.0;
-}
-
 @compute @workgroup_size(16, 16)
 fn step(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -78,7 +69,7 @@ fn step(
                     u += tap.weight * tile[u32(i32(center) + tap.offset)];
                 }
                 let p = growth[world * params.kernels + k];
-                g[info.dest] += p.z * growth_of(u, p.x, p.y);
+                g[info.dest] += p.z * growth_of(params.growth, u, p.x, p.y);
             }
         }
     }

@@ -15,6 +15,19 @@ struct GridParams {
     _pad2: u32,
 }
 
+// The splat kernels' parameters (`particle_splat.wgsl`, `particle_splat_tiles.wgsl`).
+// Keep in sync with `SplatParams` in substrates/src/particle_grid.rs.
+struct SplatParams {
+    particles: u32,   // particles per world
+    worlds: u32,      // worlds in the batch
+    cell_stride: u32, // cells allocated per world
+    _pad0: u32,
+    sharpness: f32,   // k
+    cutoff: f32,      // k (d - r) beyond which a particle is skipped
+    _pad1: f32,
+    _pad2: f32,
+}
+
 // Cell coordinate of a position in [0, 1]: clamped so 1.0 (which float rounding can produce)
 // lands in the last cell.
 fn cell_coord(p: f32, side: u32) -> u32 {

@@ -17,18 +17,6 @@
 // pixel; the host dispatches `subs` tiles per cell and axis (see `tiles_per_cell`), and the last
 // tile of a cell takes any leftover pixels in a second strip.
 
-// Keep in sync with `SplatParams` in substrates/src/particle_grid.rs.
-struct SplatParams {
-    particles: u32,   // particles per world
-    worlds: u32,      // worlds in the batch
-    cell_stride: u32, // cells allocated per world
-    _pad0: u32,
-    sharpness: f32,   // k
-    cutoff: f32,      // k (d - r) beyond which a particle is skipped
-    _pad1: f32,
-    _pad2: f32,
-}
-
 // Keep in sync with `FrameParams` in substrates/src/substrate.rs.
 struct FrameParams {
     slot: u32,

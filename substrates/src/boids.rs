@@ -36,7 +36,7 @@ use crate::substrate::{FrameTarget, Init, Substrate, WorldBatch};
 use crate::tensors::{State, Tensor};
 
 /// Offsets of the flax leaves in the flat genome (`fixtures/asal/boids.json` `param_layout`).
-/// Keep in sync with the constants in `shaders/boids_step.wgsl`.
+/// Keep in sync with the constants in `shaders/boids_net.wgsl`.
 pub mod layout {
     /// `Dense_0.bias` [8].
     pub const D0_B: usize = 0;
@@ -116,7 +116,7 @@ impl Default for BoidsConfig {
 }
 
 /// Uniform parameters of the boids kernels. Keep in sync with `BoidsParams` in
-/// `shaders/boids_step.wgsl` and `shaders/boids_render.wgsl`.
+/// `shaders/boids_common.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct BoidsParams {

@@ -986,6 +986,39 @@ fn twiddles(n: u32) -> Vec<[f32; 2]> {
         .collect()
 }
 
+/// The twiddle table, for the pipelines that read it (the workgroup kernels; the lane kernels
+/// have their twiddles compiled in).
+fn twiddle_buffer(
+    gpu: &Gpu,
+    pipelines: &shaders::LeniaFftPipelines,
+    n: u32,
+) -> Option<wgpu::Buffer> {
+    (pipelines.kind == FftKernels::Workgroup).then(|| {
+        gpu.storage_buffer(
+            "lenia fft twiddles",
+            bytemuck::cast_slice(&twiddles(n)),
+            wgpu::BufferUsages::empty(),
+        )
+    })
+}
+
+/// A bind group of one FFT pass: `entries`, plus the twiddles at binding 7 where the pipelines
+/// read them.
+fn fft_bind_group(
+    gpu: &Gpu,
+    pipeline: &wgpu::ComputePipeline,
+    twiddles: Option<&wgpu::Buffer>,
+    entries: &[wgpu::BindGroupEntry],
+) -> wgpu::BindGroup {
+    let mut all = entries.to_vec();
+    all.extend(twiddles.map(|tw| entry(7, tw)));
+    gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("lenia fft"),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &all,
+    })
+}
+
 /// Checks that `n` is a world side the FFT kernels handle.
 fn check_fft_size(n: u32) -> Result<()> {
     if n.is_power_of_two() && (8..=FFT_MAX_SIZE).contains(&n) {
@@ -1046,19 +1079,11 @@ pub fn gpu_forward_fft(
         "fft camera",
         u64::from(count) * std::mem::size_of::<Camera>() as u64,
     );
-    let tw = gpu.storage_buffer(
-        "fft twiddles",
-        bytemuck::cast_slice(&twiddles(n)),
-        wgpu::BufferUsages::empty(),
-    );
     let p = kernels.pipelines(gpu, n);
-    let groups = n.div_ceil(p.lines_per_group);
+    let tw = twiddle_buffer(gpu, &p, n);
+    let groups = n.div_ceil(p.lines_per_group());
     let bind = |pipeline: &wgpu::ComputePipeline, entries: &[wgpu::BindGroupEntry]| {
-        gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("fft probe"),
-            layout: &pipeline.get_bind_group_layout(0),
-            entries,
-        })
+        fft_bind_group(gpu, pipeline, tw.as_ref(), entries)
     };
     let rows = bind(
         &p.rows,
@@ -1067,13 +1092,9 @@ pub fn gpu_forward_fft(
             entry(1, &src),
             entry(2, &spectrum),
             entry(6, &camera),
-            entry(7, &tw),
         ],
     );
-    let cols = bind(
-        &p.cols,
-        &[entry(0, &uniform), entry(2, &spectrum), entry(7, &tw)],
-    );
+    let cols = bind(&p.cols, &[entry(0, &uniform), entry(2, &spectrum)]);
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
     for _ in 0..repeats.max(1) {
         let mut pass = encoder.begin_compute_pass(&Default::default());
@@ -1361,18 +1382,10 @@ impl Lenia {
             bytemuck::cast_slice(&self.kernel_spectra()),
             wgpu::BufferUsages::empty(),
         );
-        let tw = gpu.storage_buffer(
-            "lenia fft twiddles",
-            bytemuck::cast_slice(&twiddles(self.config.size)),
-            wgpu::BufferUsages::empty(),
-        );
         let pipelines = self.fft_kernels.pipelines(gpu, self.config.size);
+        let tw = twiddle_buffer(gpu, &pipelines, self.config.size);
         let bind = |pipeline: &wgpu::ComputePipeline, entries: &[wgpu::BindGroupEntry]| {
-            gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("lenia fft"),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries,
-            })
+            fft_bind_group(gpu, pipeline, tw.as_ref(), entries)
         };
         let rows = [0usize, 1].map(|i| {
             bind(
@@ -1382,14 +1395,10 @@ impl Lenia {
                     entry(1, &world_bufs[i]),
                     entry(2, &spectrum),
                     entry(6, camera),
-                    entry(7, &tw),
                 ],
             )
         });
-        let cols = bind(
-            &pipelines.cols,
-            &[entry(0, uniform), entry(2, &spectrum), entry(7, &tw)],
-        );
+        let cols = bind(&pipelines.cols, &[entry(0, uniform), entry(2, &spectrum)]);
         let inverse_cols = bind(
             &pipelines.inverse_cols,
             &[
@@ -1398,7 +1407,6 @@ impl Lenia {
                 entry(3, &spectra),
                 entry(4, info),
                 entry(5, &potentials),
-                entry(7, &tw),
             ],
         );
         let growth_groups = [0usize, 1].map(|i| {
@@ -1411,7 +1419,6 @@ impl Lenia {
                     entry(4, info),
                     entry(5, &potentials),
                     entry(6, camera),
-                    entry(7, &tw),
                     entry(8, growth),
                 ],
             )
@@ -1506,7 +1513,7 @@ impl WorldBatch for LeniaBatch {
         let mut pass = encoder.begin_compute_pass(&Default::default());
         if let Some(fft) = &self.fft {
             let planes = worlds * self.lenia_params.channels;
-            let groups = n.div_ceil(fft.pipelines.lines_per_group);
+            let groups = n.div_ceil(fft.pipelines.lines_per_group());
             pass.set_pipeline(&fft.pipelines.rows);
             pass.set_bind_group(0, &fft.rows[self.current], &[]);
             pass.dispatch_workgroups(groups, 1, planes);

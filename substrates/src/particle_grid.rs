@@ -33,7 +33,7 @@ pub struct GridParams {
     pub pad: [u32; 3],
 }
 
-/// Splat parameters. Keep in sync with `SplatParams` in `shaders/particle_splat.wgsl`.
+/// Splat parameters. Keep in sync with `SplatParams` in `shaders/particle_common.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct SplatParams {
@@ -118,6 +118,17 @@ impl GridScratch {
     }
 }
 
+/// How a grid's cells order their entries (`GridParams::use_tags`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CellOrder {
+    /// By particle index (simulation grids).
+    Index = 0,
+    /// By tag (draw key), each entry carrying its own key (the per-pixel splat's render grid).
+    DrawKey = 1,
+    /// By tag, each entry carrying the key of its cell's next entry (the tiled splat's).
+    LinkedDrawKey = 2,
+}
+
 /// One way of binning (simulation or render): its uniform, per-world sides, tags, and bind
 /// groups for each of the two ping-pong state buffers.
 pub(crate) struct GridUse {
@@ -129,7 +140,7 @@ pub(crate) struct GridUse {
 }
 
 impl GridUse {
-    /// `tags`: per particle, the colour (simulation) or draw key (render, `use_tags`).
+    /// `tags`: per particle, the colour (simulation) or draw key (render, ordered by it).
     #[allow(clippy::too_many_arguments, reason = "plain buffer wiring")]
     pub(crate) fn new(
         gpu: &Gpu,
@@ -139,37 +150,13 @@ impl GridUse {
         state_stride: u32,
         sides: &[u32],
         tags: &wgpu::Buffer,
-        use_tags: bool,
-    ) -> Self {
-        Self::with_order(
-            gpu,
-            pipelines,
-            scratch,
-            states,
-            state_stride,
-            sides,
-            tags,
-            u32::from(use_tags),
-        )
-    }
-
-    /// As `new`, with the `GridParams::use_tags` mode (0, 1 or 2) given directly.
-    #[allow(clippy::too_many_arguments, reason = "plain buffer wiring")]
-    fn with_order(
-        gpu: &Gpu,
-        pipelines: &ParticleGridPipelines,
-        scratch: &GridScratch,
-        states: &[wgpu::Buffer; 2],
-        state_stride: u32,
-        sides: &[u32],
-        tags: &wgpu::Buffer,
-        use_tags: u32,
+        order: CellOrder,
     ) -> Self {
         let params = GridParams {
             particles: scratch.particles,
             worlds: scratch.worlds,
             cell_stride: scratch.cell_stride,
-            use_tags,
+            use_tags: order as u32,
             state_stride,
             pad: [0; 3],
         };
@@ -335,8 +322,8 @@ impl Splatter {
         keys: &wgpu::Buffer,
         sharpness: f32,
     ) -> Self {
-        let [grid, pixel_grid] = [2, 1].map(|order| {
-            GridUse::with_order(
+        let [grid, pixel_grid] = [CellOrder::LinkedDrawKey, CellOrder::DrawKey].map(|order| {
+            GridUse::new(
                 gpu,
                 pipelines,
                 scratch,

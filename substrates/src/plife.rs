@@ -26,7 +26,9 @@ use crate::genome::{Decode, Decoded, GenomeBlock, GenomeSpec};
 use crate::gol::entry;
 use crate::gpu::Gpu;
 use crate::hash;
-use crate::particle_grid::{self, GridScratch, GridUse, PairCounts, SPLAT_CUTOFF, Splatter};
+use crate::particle_grid::{
+    self, CellOrder, GridScratch, GridUse, PairCounts, SPLAT_CUTOFF, Splatter,
+};
 use crate::reference::plife::{self as twin, Physics};
 use crate::shaders;
 use crate::substrate::{FrameTarget, Init, Substrate, WorldBatch};
@@ -767,7 +769,7 @@ impl Substrate for Plife {
             1,
             &sim_sides,
             &colour_buf,
-            false,
+            CellOrder::Index,
         );
         let splatter = Splatter::new(
             gpu,

@@ -19,7 +19,7 @@ use crate::genome::{Decode, GenomeBlock, GenomeSpec};
 use crate::gol::entry;
 use crate::gpu::Gpu;
 use crate::hash;
-use crate::particle_grid::{self, GridScratch, GridUse, SPLAT_CUTOFF, Splatter};
+use crate::particle_grid::{self, CellOrder, GridScratch, GridUse, SPLAT_CUTOFF, Splatter};
 use crate::plife::{check_batch_limits, check_particles, given_state, read_pairs, wrap_unit};
 use crate::reference::plife_plus::{self as twin, NET_SIZE, Physics};
 use crate::shaders;
@@ -443,7 +443,7 @@ impl Substrate for PlifePlus {
             3,
             &worlds_sides(sim_side),
             &tag_buf,
-            false,
+            CellOrder::Index,
         );
         let splatter = Splatter::new(
             gpu,

@@ -198,12 +198,9 @@ pub(crate) fn lenia_fft_lane_pipelines(gpu: &Gpu, n: u32) -> LeniaFftPipelines {
         cols,
         inverse_cols,
         growth,
-        lines_per_group: LANE_LINES_PER_GROUP,
+        kind: crate::lenia::FftKernels::Lane,
     }
 }
-
-/// Lines per workgroup of the lane kernels. Keep in sync with their `@workgroup_size`.
-const LANE_LINES_PER_GROUP: u32 = 64;
 
 /// Compiled Life-like pipelines.
 #[derive(Clone)]
@@ -246,9 +243,20 @@ pub(crate) struct LeniaFftPipelines {
     pub(crate) cols: wgpu::ComputePipeline,
     pub(crate) inverse_cols: wgpu::ComputePipeline,
     pub(crate) growth: wgpu::ComputePipeline,
-    /// Lines (rows or columns) one workgroup transforms: 1 for the workgroup-cooperative
-    /// kernels, [`LANE_LINES_PER_GROUP`] for the lane kernels.
-    pub(crate) lines_per_group: u32,
+    /// Which kernels these are (a lane request falls back to the workgroup kernels above
+    /// `LANE_FFT_MAX_SIZE`).
+    pub(crate) kind: crate::lenia::FftKernels,
+}
+
+impl LeniaFftPipelines {
+    /// Lines (rows or columns) one workgroup transforms. Keep in sync with the kernels'
+    /// `@workgroup_size`: one workgroup per line, or 64 lines of one invocation each.
+    pub(crate) fn lines_per_group(&self) -> u32 {
+        match self.kind {
+            crate::lenia::FftKernels::Workgroup => 1,
+            crate::lenia::FftKernels::Lane => 64,
+        }
+    }
 }
 
 pub(crate) fn lenia_fft_pipelines(gpu: &Gpu) -> LeniaFftPipelines {
@@ -261,18 +269,22 @@ pub(crate) fn lenia_fft_pipelines(gpu: &Gpu) -> LeniaFftPipelines {
             "inverse_cols",
         ),
         growth: gpu.pipeline("lenia_fft_growth", LENIA_FFT_GROWTH, "growth_rows"),
-        lines_per_group: 1,
+        kind: crate::lenia::FftKernels::Workgroup,
     }
 }
 
 /// Boids: one step.
-pub const BOIDS_STEP: &str = shader!("boids_step.wgsl");
+pub const BOIDS_STEP: &str = shader!("boids_common.wgsl", "boids_net.wgsl", "boids_step.wgsl");
 /// Boids: one step with the nearest 16 neighbours kept in register slots (n_nbrs ≤ 16).
-pub const BOIDS_STEP_SLOTS: &str = shader!("boids_step_slots.wgsl");
+pub const BOIDS_STEP_SLOTS: &str = shader!(
+    "boids_common.wgsl",
+    "boids_net.wgsl",
+    "boids_step_slots.wgsl"
+);
 /// Boids: render.
-pub const BOIDS_RENDER: &str = shader!("boids_render.wgsl");
+pub const BOIDS_RENDER: &str = shader!("boids_common.wgsl", "boids_render.wgsl");
 /// Boids: render, 4×4 pixel blocks per invocation over 32×32 tiles.
-pub const BOIDS_RENDER_BLOCKS: &str = shader!("boids_render_blocks.wgsl");
+pub const BOIDS_RENDER_BLOCKS: &str = shader!("boids_common.wgsl", "boids_render_blocks.wgsl");
 /// Continuous NCA: initial cells.
 pub const NCA_INIT: &str = shader!("common/hash.wgsl", "nca_common.wgsl", "nca_init.wgsl");
 /// Continuous NCA: one step.
