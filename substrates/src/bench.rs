@@ -306,14 +306,26 @@ pub fn suite() -> Result<Vec<Case>> {
             true,
         );
     }
+    // Boids' block render (every tile builds every triangle, three exponentials per pixel): the
+    // baseline of the tile render, measured in the same run.
+    add(
+        "boids block render ×16".into(),
+        Box::new(
+            crate::boids::Boids::new(Default::default())?
+                .with_render_kernel(crate::boids::RenderKernel::Blocks),
+        ),
+        16,
+        0,
+        true,
+    );
     // Boids' sorted-private-array step and pixel-per-invocation render kernels: the baseline of
-    // the register-slot step and the block render, measured in the same run.
+    // the register-slot step and the later render kernels, measured in the same run.
     add(
         "boids sorted-array step, pixel render ×16".into(),
         Box::new(
             crate::boids::Boids::new(Default::default())?
                 .with_slot_step(false)
-                .with_block_render(false),
+                .with_render_kernel(crate::boids::RenderKernel::Pixels),
         ),
         16,
         0,

@@ -16,9 +16,11 @@
 //! (0, 1), (0, −1), (3, 0) × 0.015, mask σ(40a)·σ(40b)·σ(40c) on barycentric coordinates),
 //! composited in index order in black, then boid 0 again in red; pixel (i, j) is the world point
 //! (i/(S−1), j/(S−1)), so the first image axis is x. Unlike the original, which evaluates every
-//! triangle at every pixel, each triangle is rasterised only over its bounding box widened to
-//! where the mask falls below 2e-9 (`shaders/boids_render_blocks.wgsl` culls per 32×32 tile
-//! first, and each invocation composites a 4×4 block of pixels held in registers).
+//! triangle at every pixel, each triangle reaches only the 32×32 tiles its bounding box (widened
+//! to where the mask falls below 2e-9) touches, and each invocation composites a 4×4 block of
+//! pixels held in registers, from three exponentials per triangle rather than three per pixel
+//! ([`RenderKernel::Tiles`]: `shaders/boids_triangles.wgsl`, `boids_tile_masks.wgsl`,
+//! `boids_render_tiles.wgsl`).
 //!
 //! Initial states come from the counter hash (positions uniform, headings uniform angles) and
 //! are uploaded, so the GPU and the CPU twin start from identical states.
@@ -71,9 +73,73 @@ pub const SLOT_NEIGHBOURS: u32 = 16;
 /// Boids each invocation of the register-slot kernel moves (sharing each neighbour load).
 const SLOT_BOIDS_PER_INVOCATION: u32 = 2;
 
-/// Side of the square of pixels one workgroup of the block render kernel covers. Keep in sync
-/// with `TILE` in `shaders/boids_render_blocks.wgsl`.
+/// Side of the square of pixels one workgroup of the block and tile render kernels covers. Keep
+/// in sync with `TILE` in `shaders/boids_render_blocks.wgsl` and `shaders/boids_raster.wgsl`.
 const RENDER_TILE: u32 = 32;
+
+/// vec4s of one boid's triangle record in the tile kernel. Keep in sync with `RECORD` in
+/// `shaders/boids_raster.wgsl`.
+const RECORD: u32 = 4;
+
+/// vec4s of the uniform window through which the tile kernel reads records (64 KiB, the smallest
+/// uniform binding every adapter allows). Keep in sync with `WINDOW` in `shaders/boids_raster.wgsl`.
+const WINDOW: u32 = 4096;
+
+/// Most boids per world the tile kernel renders (a world's records fill one window); larger
+/// flocks render with [`RenderKernel::Blocks`].
+pub const MAX_TILE_RENDER_BOIDS: u32 = WINDOW / RECORD;
+
+/// Offset alignment of a uniform binding, the largest any adapter asks (wgpu's default limit).
+const UNIFORM_ALIGN: u64 = 256;
+
+/// vec4s between two worlds' records: whole records, rounded up to [`UNIFORM_ALIGN`] bytes so
+/// every world can start a window. Keep in sync with `record_stride` in
+/// `shaders/boids_raster.wgsl`.
+fn record_stride(n_boids: u32) -> u32 {
+    (RECORD * n_boids).div_ceil(16) * 16
+}
+
+/// Whether the tile kernel may reach each 4×4 block's pixels by per-pixel factors from its first
+/// pixel (`STEPPED` in `shaders/boids_render_tiles.wgsl`): the mask exponents x = −k·(barycentric)
+/// then spread over a block by at most 3·k·Δ·√2·|∇|, |∇| ≤ 1/h with h the triangle's smallest
+/// height (6/√10 of its half-width), Δ = 1/(S−1). At most 64 keeps every value a visible pixel
+/// depends on below e^84, finite in float32. The original's triangles (0.015, k = 40) qualify
+/// from 96-pixel frames up; smaller frames, or sharper or smaller triangles, evaluate per pixel.
+#[must_use]
+pub fn stepped_render_in_range(render_size: f32, sharpness: f32, size: u32) -> bool {
+    if size <= 1 {
+        return true;
+    }
+    let step = 1.0 / f64::from(size - 1);
+    let height = 6.0 / 10f64.sqrt() * f64::from(render_size);
+    3.0 * 2f64.sqrt() * f64::from(sharpness) * step / height <= 64.0
+}
+
+/// How frames are rasterised. Every kernel gives the CPU twin's frames within a byte's rounding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenderKernel {
+    /// A pixel per invocation over 8×8 tiles (`shaders/boids_render.wgsl`): the first kernel,
+    /// kept as the benchmark's baseline.
+    Pixels,
+    /// 4×4 pixel blocks over 32×32 tiles, each tile building every triangle in workgroup memory
+    /// and evaluating three exponentials per pixel (`shaders/boids_render_blocks.wgsl`). Flocks
+    /// over [`MAX_TILE_RENDER_BOIDS`] use it.
+    Blocks,
+    /// The default: triangles built once per frame into records read through a uniform window,
+    /// a mask per tile of the triangles touching it, 4×4 blocks stepped from their first pixel.
+    Tiles,
+}
+
+/// Uniform of one chunk of worlds of the tile kernel (the worlds one uniform window of records
+/// holds). Keep in sync with `ChunkParams` in `shaders/boids_raster.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct ChunkParams {
+    /// The chunk's first world in the batch.
+    pub first_world: u32,
+    /// Padding to 16 bytes.
+    pub pad: [u32; 3],
+}
 
 /// Settings of the boids substrate (a creature file's `config`); defaults are the original's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,7 +218,7 @@ pub struct Boids {
     config: BoidsConfig,
     genome: GenomeSpec,
     slot_step: bool,
-    block_render: bool,
+    render_kernel: RenderKernel,
 }
 
 impl Boids {
@@ -241,7 +307,7 @@ impl Boids {
             config,
             genome,
             slot_step: true,
-            block_render: true,
+            render_kernel: RenderKernel::Tiles,
         })
     }
 
@@ -254,12 +320,11 @@ impl Boids {
         self
     }
 
-    /// Whether frames are rendered by 4×4 pixel blocks over 32×32 tiles (the default) or a pixel
-    /// per invocation over 8×8 tiles (`false`: the earlier kernel, kept as the benchmark's
-    /// baseline; both give the CPU twin's frames within a byte's rounding).
+    /// Which kernel renders frames ([`RenderKernel::Tiles`] by default; the others are kept as
+    /// the benchmark's baselines).
     #[must_use]
-    pub fn with_block_render(mut self, block_render: bool) -> Self {
-        self.block_render = block_render;
+    pub fn with_render_kernel(mut self, kernel: RenderKernel) -> Self {
+        self.render_kernel = kernel;
         self
     }
 
@@ -394,8 +459,10 @@ impl Substrate for Boids {
     }
 
     fn bytes_per_world(&self) -> u64 {
-        // Two ping-pong states of (x, y, vx, vy) per boid, and the genome.
-        2 * u64::from(self.config.n_boids) * 16 + layout::LEN as u64 * 4
+        // Two ping-pong states of (x, y, vx, vy) per boid, the genome and the triangle records
+        // (the tile masks are a few words per tile).
+        let n = u64::from(self.config.n_boids);
+        2 * n * 16 + layout::LEN as u64 * 4 + u64::from(record_stride(self.config.n_boids)) * 16
     }
 
     fn create_batch(
@@ -448,11 +515,32 @@ impl Substrate for Boids {
             gpu.storage_zeroed("boids state b", state_bytes),
         ];
         let slot_step = self.slot_step && self.config.n_nbrs <= SLOT_NEIGHBOURS;
-        let pipelines = shaders::boids_pipelines(gpu, slot_step, self.block_render);
+        let render_kernel = if self.render_kernel == RenderKernel::Tiles
+            && self.config.n_boids > MAX_TILE_RENDER_BOIDS
+        {
+            RenderKernel::Blocks
+        } else {
+            self.render_kernel
+        };
+        let raster = match render_kernel {
+            RenderKernel::Pixels => {
+                Raster::Pixels(gpu.pipeline("boids_render", shaders::BOIDS_RENDER, "render"))
+            }
+            RenderKernel::Blocks => Raster::Blocks(gpu.pipeline(
+                "boids_render_blocks",
+                shaders::BOIDS_RENDER_BLOCKS,
+                "render",
+            )),
+            RenderKernel::Tiles => Raster::Tiles(
+                shaders::boids_tile_pipelines(gpu),
+                TileRaster::new(gpu, self.config.n_boids, worlds),
+            ),
+        };
+        let step = shaders::boids_step_pipeline(gpu, slot_step);
         let step_groups = [0usize, 1].map(|i| {
             gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("boids step"),
-                layout: &pipelines.step.get_bind_group_layout(0),
+                layout: &step.get_bind_group_layout(0),
                 entries: &[
                     entry(0, &uniform),
                     entry(1, &states[i]),
@@ -468,13 +556,13 @@ impl Substrate for Boids {
             states,
             current: 0,
             step_groups,
-            pipelines,
+            step,
+            raster,
             boids_per_invocation: if slot_step {
                 SLOT_BOIDS_PER_INVOCATION
             } else {
                 1
             },
-            block_render: self.block_render,
         }))
     }
 
@@ -510,11 +598,184 @@ struct BoidsBatch {
     states: [wgpu::Buffer; 2],
     current: usize,
     step_groups: [wgpu::BindGroup; 2],
-    pipelines: shaders::BoidsPipelines,
+    step: wgpu::ComputePipeline,
+    raster: Raster,
     /// Boids each invocation of the step kernel moves.
     boids_per_invocation: u32,
-    /// The render kernel covers [`RENDER_TILE`]² pixels per workgroup, not 8×8.
-    block_render: bool,
+}
+
+/// The render kernel of a batch ([`RenderKernel`]) with what it needs.
+enum Raster {
+    Pixels(wgpu::ComputePipeline),
+    Blocks(wgpu::ComputePipeline),
+    Tiles(shaders::BoidsTilePipelines, TileRaster),
+}
+
+/// Buffers of the tile render kernel.
+struct TileRaster {
+    /// Every world's triangle records (`[world][record_stride]` vec4s), padded so that the last
+    /// chunk's window fits.
+    records: wgpu::Buffer,
+    /// One [`ChunkParams`] per chunk of worlds, [`UNIFORM_ALIGN`] bytes apart.
+    chunk_params: wgpu::Buffer,
+    /// Worlds whose records one window holds.
+    window_worlds: u32,
+    /// The tile masks (`[world][tile][word]`) of the last frame side rendered, and that side.
+    masks: std::cell::RefCell<Option<(u32, wgpu::Buffer)>>,
+}
+
+impl TileRaster {
+    fn new(gpu: &Gpu, n_boids: u32, worlds: u32) -> Self {
+        let stride = record_stride(n_boids);
+        let window_worlds = (WINDOW / stride).min(worlds).max(1);
+        let chunks = worlds.div_ceil(window_worlds);
+        let window_bytes = u64::from(WINDOW) * 16;
+        let records_bytes =
+            u64::from(chunks - 1) * u64::from(window_worlds * stride) * 16 + window_bytes;
+        let records = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("boids triangle records"),
+            size: records_bytes,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::UNIFORM,
+            mapped_at_creation: false,
+        });
+        let mut params = vec![0u8; chunks as usize * UNIFORM_ALIGN as usize];
+        for c in 0..chunks {
+            let chunk = ChunkParams {
+                first_world: c * window_worlds,
+                pad: [0; 3],
+            };
+            let at = c as usize * UNIFORM_ALIGN as usize;
+            params[at..at + 16].copy_from_slice(bytemuck::bytes_of(&chunk));
+        }
+        let chunk_params =
+            gpu.storage_buffer("boids chunk params", &params, wgpu::BufferUsages::UNIFORM);
+        Self {
+            records,
+            chunk_params,
+            window_worlds,
+            masks: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// The mask buffer for frames of side `size`, reallocated when the side changes.
+    fn masks(&self, gpu: &Gpu, n_boids: u32, worlds: u32, size: u32) -> wgpu::Buffer {
+        let mut masks = self.masks.borrow_mut();
+        if let Some((side, buffer)) = masks.as_ref()
+            && *side == size
+        {
+            return buffer.clone();
+        }
+        let tiles = u64::from(size.div_ceil(RENDER_TILE)).pow(2);
+        let bytes = u64::from(worlds) * tiles * u64::from(n_boids.div_ceil(32)) * 4;
+        let buffer = gpu.storage_zeroed("boids tile masks", bytes);
+        *masks = Some((size, buffer.clone()));
+        buffer
+    }
+}
+
+impl BoidsBatch {
+    fn bind_group(
+        &self,
+        pipeline: &wgpu::ComputePipeline,
+        entries: &[wgpu::BindGroupEntry<'_>],
+    ) -> wgpu::BindGroup {
+        self.gpu
+            .device
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("boids render"),
+                layout: &pipeline.get_bind_group_layout(0),
+                entries,
+            })
+    }
+
+    /// The tile kernel's three passes: records of every world, then per chunk of worlds (one
+    /// uniform window each) the tile masks and the frames.
+    fn encode_tile_render(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        target: &FrameTarget,
+        slot: u32,
+        pipelines: &shaders::BoidsTilePipelines,
+        tiles: &TileRaster,
+    ) {
+        let n = self.params.n_boids;
+        let worlds = self.params.worlds;
+        let side = target.size.div_ceil(RENDER_TILE);
+        let masks = tiles.masks(&self.gpu, n, worlds, target.size);
+        let per_pixel;
+        let render =
+            if stepped_render_in_range(self.params.render_size, self.params.sharpness, target.size)
+            {
+                &pipelines.render
+            } else {
+                per_pixel = shaders::boids_render_tiles_per_pixel(&self.gpu);
+                &per_pixel
+            };
+        let frame = target.slot_params(slot);
+        let build = self.bind_group(
+            &pipelines.triangles,
+            &[
+                entry(0, &self.uniform),
+                entry(1, frame),
+                entry(2, &self.states[self.current]),
+                entry(3, &tiles.records),
+            ],
+        );
+        let mut pass = encoder.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&pipelines.triangles);
+        pass.set_bind_group(0, &build, &[]);
+        pass.dispatch_workgroups(n.div_ceil(64), 1, worlds);
+        let window_bytes = u64::from(record_stride(n)) * 16;
+        for (c, first) in (0..worlds)
+            .step_by(tiles.window_worlds as usize)
+            .enumerate()
+        {
+            let count = tiles.window_worlds.min(worlds - first);
+            let chunk = wgpu::BindGroupEntry {
+                binding: 2,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &tiles.chunk_params,
+                    offset: c as u64 * UNIFORM_ALIGN,
+                    size: std::num::NonZeroU64::new(16),
+                }),
+            };
+            let window = wgpu::BindGroupEntry {
+                binding: 3,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &tiles.records,
+                    offset: u64::from(first) * window_bytes,
+                    size: std::num::NonZeroU64::new(u64::from(WINDOW) * 16),
+                }),
+            };
+            let listing = self.bind_group(
+                &pipelines.masks,
+                &[
+                    entry(0, &self.uniform),
+                    entry(1, frame),
+                    chunk.clone(),
+                    window.clone(),
+                    entry(4, &masks),
+                ],
+            );
+            pass.set_pipeline(&pipelines.masks);
+            pass.set_bind_group(0, &listing, &[]);
+            pass.dispatch_workgroups((side * side).div_ceil(64), 1, count);
+            let drawing = self.bind_group(
+                render,
+                &[
+                    entry(0, &self.uniform),
+                    entry(1, frame),
+                    chunk,
+                    window,
+                    entry(4, &masks),
+                    entry(5, &target.buffer),
+                ],
+            );
+            pass.set_pipeline(render);
+            pass.set_bind_group(0, &drawing, &[]);
+            pass.dispatch_workgroups(side, side, count);
+        }
+    }
 }
 
 impl WorldBatch for BoidsBatch {
@@ -524,7 +785,7 @@ impl WorldBatch for BoidsBatch {
 
     fn encode_step(&mut self, encoder: &mut wgpu::CommandEncoder) {
         let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&self.pipelines.step);
+        pass.set_pipeline(&self.step);
         pass.set_bind_group(0, &self.step_groups[self.current], &[]);
         let invocations = self.params.n_boids.div_ceil(self.boids_per_invocation);
         pass.dispatch_workgroups(invocations.div_ceil(64), 1, self.params.worlds);
@@ -533,37 +794,39 @@ impl WorldBatch for BoidsBatch {
     }
 
     fn encode_render(&self, encoder: &mut wgpu::CommandEncoder, target: &FrameTarget, slot: u32) {
-        if !self.block_render {
-            target.encode_render_kernel(
-                &self.gpu,
-                encoder,
-                &self.pipelines.render,
-                &self.uniform,
-                &self.states[self.current],
-                slot,
-            );
-            return;
+        let state = &self.states[self.current];
+        match &self.raster {
+            Raster::Tiles(pipelines, tiles) => {
+                self.encode_tile_render(encoder, target, slot, pipelines, tiles);
+            }
+            Raster::Pixels(pipeline) => {
+                target.encode_render_kernel(
+                    &self.gpu,
+                    encoder,
+                    pipeline,
+                    &self.uniform,
+                    state,
+                    slot,
+                );
+            }
+            Raster::Blocks(pipeline) => {
+                // The shared render bindings, dispatched over 32×32 tiles instead of 8×8.
+                let bind = self.bind_group(
+                    pipeline,
+                    &[
+                        entry(0, &self.uniform),
+                        entry(1, target.slot_params(slot)),
+                        entry(2, state),
+                        entry(3, &target.buffer),
+                    ],
+                );
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                pass.set_pipeline(pipeline);
+                pass.set_bind_group(0, &bind, &[]);
+                let tiles = target.size.div_ceil(RENDER_TILE);
+                pass.dispatch_workgroups(tiles, tiles, target.worlds);
+            }
         }
-        // The shared render bindings, dispatched over 32×32 tiles instead of 8×8.
-        let entries = [
-            entry(0, &self.uniform),
-            entry(1, target.slot_params(slot)),
-            entry(2, &self.states[self.current]),
-            entry(3, &target.buffer),
-        ];
-        let bind = self
-            .gpu
-            .device
-            .create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("boids render"),
-                layout: &self.pipelines.render.get_bind_group_layout(0),
-                entries: &entries,
-            });
-        let mut pass = encoder.begin_compute_pass(&Default::default());
-        pass.set_pipeline(&self.pipelines.render);
-        pass.set_bind_group(0, &bind, &[]);
-        let tiles = target.size.div_ceil(RENDER_TILE);
-        pass.dispatch_workgroups(tiles, tiles, target.worlds);
     }
 
     fn read_states(&self, gpu: &Gpu) -> Result<Vec<State>> {
@@ -591,6 +854,23 @@ mod tests {
     fn genome_has_the_original_dimension() {
         let b = Boids::new(BoidsConfig::default()).ok();
         assert_eq!(b.map(|b| b.genome().dim()), Some(193));
+    }
+
+    #[test]
+    fn tile_constants_match_their_wgsl_mirrors() {
+        for (name, value) in [
+            ("RECORD", RECORD),
+            ("WINDOW", WINDOW),
+            ("TILE", RENDER_TILE),
+        ] {
+            let line = format!("const {name}: u32 = {value}u;");
+            assert!(shaders::BOIDS_RENDER_TILES.contains(&line), "{line}");
+        }
+        // A world's records start on a uniform binding's offset alignment.
+        for n in [2, 37, 128, 1024] {
+            assert_eq!(u64::from(record_stride(n)) * 16 % UNIFORM_ALIGN, 0, "{n}");
+            assert!(record_stride(n) >= RECORD * n);
+        }
     }
 
     #[test]

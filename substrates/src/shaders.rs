@@ -31,6 +31,9 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("boids_step", BOIDS_STEP, "step"),
     ("boids_step_slots", BOIDS_STEP_SLOTS, "step"),
     ("boids_render_blocks", BOIDS_RENDER_BLOCKS, "render"),
+    ("boids_triangles", BOIDS_TRIANGLES, "triangles"),
+    ("boids_tile_masks", BOIDS_TILE_MASKS, "tile_masks"),
+    ("boids_render_tiles", BOIDS_RENDER_TILES, "render"),
     ("boids_render", BOIDS_RENDER, "render"),
     ("nca_init", NCA_INIT, "init"),
     ("nca_step", NCA_STEP, "step"),
@@ -284,7 +287,32 @@ pub const BOIDS_STEP_SLOTS: &str = shader!(
 /// Boids: render.
 pub const BOIDS_RENDER: &str = shader!("boids_common.wgsl", "boids_render.wgsl");
 /// Boids: render, 4×4 pixel blocks per invocation over 32×32 tiles.
-pub const BOIDS_RENDER_BLOCKS: &str = shader!("boids_common.wgsl", "boids_render_blocks.wgsl");
+pub const BOIDS_RENDER_BLOCKS: &str = shader!(
+    "boids_common.wgsl",
+    "boids_triangle.wgsl",
+    "boids_render_blocks.wgsl"
+);
+/// Boids tile render, pass 1: every boid's triangle record.
+pub const BOIDS_TRIANGLES: &str = shader!(
+    "boids_common.wgsl",
+    "boids_triangle.wgsl",
+    "boids_raster.wgsl",
+    "boids_triangles.wgsl"
+);
+/// Boids tile render, pass 2: each 32×32 tile's mask of the boids touching it.
+pub const BOIDS_TILE_MASKS: &str = shader!(
+    "boids_common.wgsl",
+    "boids_triangle.wgsl",
+    "boids_raster.wgsl",
+    "boids_tile_masks.wgsl"
+);
+/// Boids tile render, pass 3: 4×4 pixel blocks over each tile's listed triangles.
+pub const BOIDS_RENDER_TILES: &str = shader!(
+    "boids_common.wgsl",
+    "boids_triangle.wgsl",
+    "boids_raster.wgsl",
+    "boids_render_tiles.wgsl"
+);
 /// Continuous NCA: initial cells.
 pub const NCA_INIT: &str = shader!("common/hash.wgsl", "nca_common.wgsl", "nca_init.wgsl");
 /// Continuous NCA: one step.
@@ -308,29 +336,42 @@ pub const DNCA_STEP: &str = shader!(
 /// Discrete NCA: render.
 pub const DNCA_RENDER: &str = shader!("nca_common.wgsl", "dnca_render.wgsl");
 
-/// Compiled boids pipelines.
+/// The boids step: the register-slot neighbour selection (`boids_step_slots.wgsl`, n_nbrs ≤ 16)
+/// with `slot_step`, else the sorted private array.
+pub(crate) fn boids_step_pipeline(gpu: &Gpu, slot_step: bool) -> wgpu::ComputePipeline {
+    if slot_step {
+        gpu.pipeline("boids_step_slots", BOIDS_STEP_SLOTS, "step")
+    } else {
+        gpu.pipeline("boids_step", BOIDS_STEP, "step")
+    }
+}
+
+/// The three passes of the boids tile render, its render pass with `STEPPED` (the pass without
+/// it is [`boids_render_tiles_per_pixel`], compiled when a frame first needs it).
 #[derive(Clone)]
-pub(crate) struct BoidsPipelines {
-    pub(crate) step: wgpu::ComputePipeline,
+pub(crate) struct BoidsTilePipelines {
+    pub(crate) triangles: wgpu::ComputePipeline,
+    pub(crate) masks: wgpu::ComputePipeline,
     pub(crate) render: wgpu::ComputePipeline,
 }
 
-/// `slot_step`: the register-slot neighbour selection (`boids_step_slots.wgsl`, n_nbrs ≤ 16)
-/// instead of the sorted private array; `block_render`: 4×4 pixel blocks over 32×32 tiles
-/// (`boids_render_blocks.wgsl`) instead of a pixel per invocation over 8×8 tiles.
-pub(crate) fn boids_pipelines(gpu: &Gpu, slot_step: bool, block_render: bool) -> BoidsPipelines {
-    BoidsPipelines {
-        step: if slot_step {
-            gpu.pipeline("boids_step_slots", BOIDS_STEP_SLOTS, "step")
-        } else {
-            gpu.pipeline("boids_step", BOIDS_STEP, "step")
-        },
-        render: if block_render {
-            gpu.pipeline("boids_render_blocks", BOIDS_RENDER_BLOCKS, "render")
-        } else {
-            gpu.pipeline("boids_render", BOIDS_RENDER, "render")
-        },
+pub(crate) fn boids_tile_pipelines(gpu: &Gpu) -> BoidsTilePipelines {
+    BoidsTilePipelines {
+        triangles: gpu.pipeline("boids_triangles", BOIDS_TRIANGLES, "triangles"),
+        masks: gpu.pipeline("boids_tile_masks", BOIDS_TILE_MASKS, "tile_masks"),
+        render: gpu.pipeline("boids_render_tiles", BOIDS_RENDER_TILES, "render"),
     }
+}
+
+/// The tile render pass evaluating every pixel's exponentials (`STEPPED` off), for frames where
+/// stepping from a block's first pixel could overflow (`boids::stepped_render_in_range`).
+pub(crate) fn boids_render_tiles_per_pixel(gpu: &Gpu) -> wgpu::ComputePipeline {
+    gpu.pipeline_with_constants(
+        "boids_render_tiles STEPPED=false",
+        BOIDS_RENDER_TILES,
+        "render",
+        &[("STEPPED", 0.0)],
+    )
 }
 
 /// Compiled neural CA pipelines (continuous or discrete).

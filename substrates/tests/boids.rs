@@ -5,7 +5,7 @@
 
 mod common;
 
-use asal_substrates::boids::{Boids, BoidsConfig, BoidsParams};
+use asal_substrates::boids::{Boids, BoidsConfig, BoidsParams, ChunkParams, RenderKernel};
 use asal_substrates::substrate::{Init, RolloutSpec, Substrate, rollout};
 use asal_substrates::tensors::{State, TensorFile};
 use common::{asal_fixture, check_layout, gpu, max_abs_diff};
@@ -236,8 +236,7 @@ fn gpu_matches_cpu_twin_with_an_odd_flock() {
 
 #[test]
 fn gpu_matches_cpu_twin_with_a_large_flock() {
-    // 300 boids: the render kernel composites three chunks of triangles (128, 128, 44) in order,
-    // and a world's step spans several workgroups.
+    // 300 boids: a tile's mask spans ten words, and a world's step spans several workgroups.
     gpu_vs_twin(BoidsConfig {
         n_boids: 300,
         ..Default::default()
@@ -347,45 +346,99 @@ fn slot_step_matches_the_cpu_twin_in_a_dense_flock() {
     assert!(turned > 24, "only {turned} of the flock turned");
 }
 
+/// Renders `init` (step 0) with `kernel` at `size`, returning the rollout.
+fn render_with(
+    config: BoidsConfig,
+    kernel: RenderKernel,
+    genomes: &[f32],
+    init: &Init,
+    size: u32,
+) -> asal_substrates::substrate::RolloutOutput {
+    let spec = RolloutSpec {
+        steps: 0,
+        frame_steps: vec![0],
+        frame_size: size,
+        dump_steps: vec![0],
+    };
+    let boids = Boids::new(config).unwrap().with_render_kernel(kernel);
+    rollout(gpu(), &boids, genomes, init, &spec, &mut no_progress).unwrap()
+}
+
 #[test]
-fn block_render_matches_the_cpu_twin_and_the_pixel_render() {
+fn render_kernels_match_the_cpu_twin() {
     // The crowded flock (48 overlapping triangles, boid 0 in red on top of them) and a uniform
-    // one, at a frame side that leaves partial 32×32 tiles (70) and at the original's 224.
-    // Where the maths is the same the kernels differ only by FMA contraction and the driver's
-    // exp (~1e-7), and the block kernel skips pixels whose mask is below σ(−20) (1 − m rounds
-    // to 1 there), so each byte is the twin's value rounded, give or take one rounding step.
+    // one, at frame sides where the tile kernel evaluates every pixel's exponentials (70: a
+    // block's exponents would spread over more than 64) and where it steps them from each block's
+    // first pixel (96 and 224), with partial 32×32 tiles at 70 and 96. The block and pixel
+    // kernels evaluate the twin's expressions (FMA contraction and the driver's exp: ~1e-7); the
+    // tile kernel reaches the same exponents through ∇b·(q − t0) and stepping factors (~1e-6
+    // relative on each exponential, ~3e-7 on a mask): every byte is the twin's value rounded,
+    // give or take one rounding step, so within 0.5/255 + 1e-4.
+    assert!(!asal_substrates::boids::stepped_render_in_range(
+        0.015, 40.0, 70
+    ));
+    assert!(asal_substrates::boids::stepped_render_in_range(
+        0.015, 40.0, 96
+    ));
+    assert!(asal_substrates::boids::stepped_render_in_range(
+        0.015, 40.0, 224
+    ));
     let genomes = test_genomes(2, 0.4);
     for init in [Init::States(vec![crowded_state()]), Init::Seed(5)] {
-        for size in [70, 224] {
-            let spec = RolloutSpec {
-                steps: 0,
-                frame_steps: vec![0],
-                frame_size: size,
-                dump_steps: vec![0],
-            };
-            let render = |blocks: bool| {
-                let boids = original().with_block_render(blocks);
-                rollout(gpu(), &boids, &genomes, &init, &spec, &mut no_progress).unwrap()
-            };
-            let (blocks, pixels) = (render(true), render(false));
+        for size in [70, 96, 224] {
             let frame_px = (size * size * 4) as usize;
-            for w in 0..2 {
-                let state = &blocks.states[0].1[w];
-                let want = original().render_cpu(state, size).unwrap();
-                let got = rgb_of(&blocks.frames[w * frame_px..(w + 1) * frame_px]);
-                let old = rgb_of(&pixels.frames[w * frame_px..(w + 1) * frame_px]);
+            for kernel in [
+                RenderKernel::Tiles,
+                RenderKernel::Blocks,
+                RenderKernel::Pixels,
+            ] {
+                let out = render_with(BoidsConfig::default(), kernel, &genomes, &init, size);
+                for w in 0..2 {
+                    let state = &out.states[0].1[w];
+                    let want = original().render_cpu(state, size).unwrap();
+                    let got = rgb_of(&out.frames[w * frame_px..(w + 1) * frame_px]);
+                    let diff = max_abs_diff(&got, &want);
+                    eprintln!("{kernel:?} size {size} world {w}: max diff {diff:e}");
+                    assert!(
+                        diff <= 0.5 / 255.0 + 1e-4,
+                        "{kernel:?} size {size} world {w}: {diff}"
+                    );
+                    // The frame must show black boids and the red one, or it says little.
+                    let red = got.chunks_exact(3).any(|p| p[0] > 0.9 && p[1] < 0.1);
+                    let black = got.chunks_exact(3).filter(|p| p[0] < 0.1).count();
+                    assert!(
+                        red && black > 10,
+                        "{kernel:?} size {size} world {w}: red {red}, black {black}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn tile_render_spans_several_windows_and_large_flocks_fall_back() {
+    // 600 boids: one world's records fill a uniform window, so three worlds take three chunks
+    // (each its own window offset and first world); 1100 boids overflow a window and render with
+    // the block kernel. Tolerance as in `render_kernels_match_the_cpu_twin`.
+    for (n, worlds) in [(600, 3), (1100, 1)] {
+        let config = BoidsConfig {
+            n_boids: n,
+            ..Default::default()
+        };
+        let genomes = test_genomes(worlds, 0.4);
+        let init = Init::Seed(11);
+        for size in [70, 224] {
+            let out = render_with(config.clone(), RenderKernel::Tiles, &genomes, &init, size);
+            let frame_px = (size * size * 4) as usize;
+            let boids = Boids::new(config.clone()).unwrap();
+            for w in 0..worlds {
+                let want = boids.render_cpu(&out.states[0].1[w], size).unwrap();
+                let got = rgb_of(&out.frames[w * frame_px..(w + 1) * frame_px]);
                 let diff = max_abs_diff(&got, &want);
-                assert!(diff <= 0.5 / 255.0 + 1e-4, "size {size} world {w}: {diff}");
                 assert!(
-                    max_abs_diff(&got, &old) <= 1.0 / 255.0,
-                    "size {size} world {w}"
-                );
-                // The frame must show black boids and the red one, or it says little.
-                let red = got.chunks_exact(3).any(|p| p[0] > 0.9 && p[1] < 0.1);
-                let black = got.chunks_exact(3).filter(|p| p[0] < 0.1).count();
-                assert!(
-                    red && black > 10,
-                    "size {size} world {w}: red {red}, black {black}"
+                    diff <= 0.5 / 255.0 + 1e-4,
+                    "{n} boids, size {size}, world {w}: {diff}"
                 );
             }
         }
@@ -525,8 +578,15 @@ fn params_struct_matches_its_wgsl_mirror() {
         ("_pad0", offset_of!(BoidsParams, pad0)),
         ("_pad1", offset_of!(BoidsParams, pad1)),
     ];
-    for shader in ["boids_step", "boids_render"] {
+    for shader in ["boids_step", "boids_render", "boids_render_tiles"] {
         check_layout::<BoidsParams>(shader, "BoidsParams", &fields);
+    }
+    let chunk = [
+        ("first_world", offset_of!(ChunkParams, first_world)),
+        ("_pad0", offset_of!(ChunkParams, pad)),
+    ];
+    for shader in ["boids_tile_masks", "boids_render_tiles"] {
+        check_layout::<ChunkParams>(shader, "ChunkParams", &chunk);
     }
 }
 
