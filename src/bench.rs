@@ -86,8 +86,21 @@ pub(crate) fn run(adapter: Option<&str>, args: &Args) -> Result<()> {
         "{:<30} {:>10} {:>11} {:>10} {:>11} {:>11} {:>11}",
         "case", "steps/s", "cell-upd/s", "ms/step", "vs orig.", "render ms", "vs orig."
     );
+    let cases = suite()?;
+    if let Some(only) = &args.only {
+        let matches = cases.iter().any(|c| c.name.contains(only.as_str()))
+            || "probe".contains(only.as_str())
+            || "plife pairs".contains(only.as_str());
+        if !matches {
+            let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+            anyhow::bail!(
+                "--only {only:?} matches no case; valid: any part of {}, \"probe\" or \"plife pairs\"",
+                names.join(", ")
+            );
+        }
+    }
     let mut results: Vec<Measurement> = Vec::new();
-    for case in suite()? {
+    for case in cases {
         if let Some(only) = &args.only
             && !case.name.contains(only.as_str())
         {
