@@ -9,23 +9,6 @@
 // pixel composites the listed boids in order, evaluating only those whose box contains it
 // (outside the box the mask is below 2e-9, under float32 resolution).
 
-// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
-struct FrameParams {
-    slot: u32,
-    size: u32,
-    slots: u32,
-    worlds: u32,
-}
-
-// Keep in sync with `reference::boids::Triangle`.
-struct Triangle {
-    t0: vec2<f32>,    // vertex 0 (local (0, 1)·size)
-    e02: vec2<f32>,   // edge 0 → 2
-    e01: vec2<f32>,   // edge 0 → 1
-    gram: vec4<f32>,  // e02·e02, e02·e01, e01·e01, determinant
-    bbox: vec4<i32>,  // first row, last row, first column, last column (inclusive)
-}
-
 @group(0) @binding(0) var<uniform> params: BoidsParams;
 @group(0) @binding(1) var<uniform> frame: FrameParams;
 @group(0) @binding(2) var<storage, read> boids: array<vec4<f32>>;
@@ -39,41 +22,17 @@ var<workgroup> chunk_hit: array<u32, 64>;
 var<workgroup> tile_list: array<u32, 64>;
 var<workgroup> tile_len: u32;
 
-// World coordinate of pixel index i: linspace(0, 1, S)[i], which the original's XLA evaluates as
-// i · (1 / (S − 1)); keep in sync with `reference::boids::pixel_coord` (one ulp of position moves
-// a soft edge pixel by ~2e-5).
-fn pixel_coord(i: u32) -> f32 {
-    if frame.size <= 1u {
-        return 0.0;
-    }
-    return f32(i) * (1.0 / f32(frame.size - 1u));
-}
-
-// Keep in sync with `reference::boids::triangle`.
-fn triangle(b: vec4<f32>) -> Triangle {
-    let norm = sqrt(b.z * b.z + b.w * b.w);
-    let u = b.z / norm;
-    let w = b.w / norm;
-    let s = params.render_size;
-    // local2global = [[u, -v, x], [v, u, y]] on the local vertices (0, 1), (0, -1), (3, 0).
-    let t0 = vec2<f32>(u * 0.0 + -w * s + b.x, w * 0.0 + u * s + b.y);
-    let t1 = vec2<f32>(u * 0.0 + -w * -s + b.x, w * 0.0 + u * -s + b.y);
-    let t2 = vec2<f32>(u * (3.0 * s) + -w * 0.0 + b.x, w * (3.0 * s) + u * 0.0 + b.y);
-    var t: Triangle;
-    t.t0 = t0;
-    t.e02 = t2 - t0;
-    t.e01 = t1 - t0;
-    let d00 = t.e02.x * t.e02.x + t.e02.y * t.e02.y;
-    let d01 = t.e02.x * t.e01.x + t.e02.y * t.e01.y;
-    let d11 = t.e01.x * t.e01.x + t.e01.y * t.e01.y;
-    t.gram = vec4<f32>(d00, d01, d11, d00 * d11 - d01 * d01);
-    // Below barycentric −20/k every mask factor is under σ(−20): the triangle scaled by
-    // 1 + 60/k about its centroid bounds all visible coverage.
+// The twin's triangle and square box (`reference::boids::triangle`, keep in sync): below
+// barycentric −20/k every mask factor is under σ(−20), so the triangle scaled by 1 + 60/k about
+// its centroid bounds all visible coverage.
+fn twin_triangle(b: vec4<f32>) -> Triangle {
+    let v = corners(b);
+    var t = triangle_of(v);
     let m = 20.0 / params.sharpness;
-    let c = (t0 + t1 + t2) / 3.0;
-    let r0 = abs(t0 - c);
-    let r1 = abs(t1 - c);
-    let r2 = abs(t2 - c);
+    let c = (v.t0 + v.t1 + v.t2) / 3.0;
+    let r0 = abs(v.t0 - c);
+    let r1 = abs(v.t1 - c);
+    let r2 = abs(v.t2 - c);
     let reach = max(max(max(r0.x, r0.y), max(r1.x, r1.y)), max(r2.x, r2.y)) * (1.0 + 3.0 * m);
     let scale = f32(frame.size - 1u);
     let last = i32(frame.size) - 1;
@@ -124,7 +83,7 @@ fn render(
         let count = min(CHUNK, n - first);
         chunk_hit[lid] = 0u;
         if lid < count {
-            let t = triangle(boids[base + first + lid]);
+            let t = twin_triangle(boids[base + first + lid]);
             chunk_tri[lid] = t;
             // Tile rows wid.y·8 .. +7, columns wid.x·8 .. +7.
             let r0 = i32(wid.y * 8u);
@@ -156,7 +115,7 @@ fn render(
         workgroupBarrier();
     }
     if params.red_boid != 0u {
-        let t = triangle(boids[base]);
+        let t = twin_triangle(boids[base]);
         if in_box(t, row, col) {
             let m = coverage(t, q);
             rgb = m * vec3<f32>(1.0, 0.0, 0.0) + (1.0 - m) * rgb;

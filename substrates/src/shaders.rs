@@ -285,7 +285,11 @@ pub const BOIDS_STEP_SLOTS: &str = shader!(
     "boids_step_slots.wgsl"
 );
 /// Boids: render.
-pub const BOIDS_RENDER: &str = shader!("boids_common.wgsl", "boids_render.wgsl");
+pub const BOIDS_RENDER: &str = shader!(
+    "boids_common.wgsl",
+    "boids_triangle.wgsl",
+    "boids_render.wgsl"
+);
 /// Boids: render, 4×4 pixel blocks per invocation over 32×32 tiles.
 pub const BOIDS_RENDER_BLOCKS: &str = shader!(
     "boids_common.wgsl",
