@@ -25,6 +25,22 @@ const D3_K: u32 = 185u;
 const GENOME_VEC4S: u32 = 49u;
 var<workgroup> G: array<vec4<f32>, GENOME_VEC4S>;
 
+// Copies world `world`'s genome into G (invocation `local` of the workgroup takes one vec4).
+// Call from uniform control flow: it ends with the workgroup barrier after which G is read.
+fn load_genome(world: u32, local: u32) {
+    let g = world * GENOME_LEN;
+    if local < GENOME_VEC4S {
+        var q = vec4<f32>(0.0);
+        for (var k = 0u; k < 4u; k++) {
+            if 4u * local + k < GENOME_LEN {
+                q[k] = genomes[g + 4u * local + k];
+            }
+        }
+        G[local] = q;
+    }
+    workgroupBarrier();
+}
+
 fn gf(i: u32) -> f32 {
     return G[i / 4u][i % 4u];
 }

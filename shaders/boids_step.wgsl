@@ -16,17 +16,7 @@ fn step(
     let n = params.n_boids;
     let i = gid.x;
     let world = gid.z;
-    let g = world * GENOME_LEN;
-    if local < GENOME_VEC4S {
-        var q = vec4<f32>(0.0);
-        for (var k = 0u; k < 4u; k++) {
-            if 4u * local + k < GENOME_LEN {
-                q[k] = genomes[g + 4u * local + k];
-            }
-        }
-        G[local] = q;
-    }
-    workgroupBarrier();
+    load_genome(world, local);
     if i >= n {
         return;
     }

@@ -168,17 +168,7 @@ fn step(
     let half = (n + 1u) / 2u;
     let i = gid.x;
     let world = gid.z;
-    let g = world * GENOME_LEN;
-    if local < GENOME_VEC4S {
-        var q = vec4<f32>(0.0);
-        for (var k = 0u; k < 4u; k++) {
-            if 4u * local + k < GENOME_LEN {
-                q[k] = genomes[g + 4u * local + k];
-            }
-        }
-        G[local] = q;
-    }
-    workgroupBarrier();
+    load_genome(world, local);
     if i >= half {
         return;
     }

@@ -1,14 +1,7 @@
-// Neural boids, render: the frame parameters and each boid's triangle with its tight pixel box,
-// shared by the render kernels (`boids_render.wgsl`, `boids_render_blocks.wgsl` and the triangle
-// pass of the tile kernel, `boids_triangles.wgsl`). Expects `params: BoidsParams` and `frame: FrameParams`.
-
-// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
-struct FrameParams {
-    slot: u32,
-    size: u32,
-    slots: u32,
-    worlds: u32,
-}
+// Neural boids, render: each boid's triangle with its tight pixel box, shared by the render
+// kernels (`boids_render.wgsl`, `boids_render_blocks.wgsl` and the triangle pass of the tile
+// kernel, `boids_triangles.wgsl`). Expects `params: BoidsParams` and `frame: FrameParams`
+// (common/frame.wgsl).
 
 // Keep in sync with `reference::boids::Triangle`.
 struct Triangle {

@@ -1,14 +1,6 @@
 // Life-like CA, render: alive white, dead black, nearest-neighbour resampling to the frame size
 // (source index floor((i + 0.5) * n / S), the original's jax.image.resize 'nearest').
 
-// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
-struct FrameParams {
-    slot: u32,
-    size: u32,
-    slots: u32,
-    worlds: u32,
-}
-
 @group(0) @binding(0) var<uniform> params: GolParams;
 @group(0) @binding(1) var<uniform> frame: FrameParams;
 @group(0) @binding(2) var<storage, read> cells: array<u32>;

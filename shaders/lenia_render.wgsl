@@ -2,14 +2,6 @@
 // resampled to the frame (source index floor((i + 0.5) * crop / S)). Channels 0, 1, 2 are shown
 // directly as red, green, blue on black; a single channel is shown in grey.
 
-// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
-struct FrameParams {
-    slot: u32,
-    size: u32,
-    slots: u32,
-    worlds: u32,
-}
-
 @group(0) @binding(0) var<uniform> params: LeniaParams;
 @group(0) @binding(1) var<uniform> frame: FrameParams;
 @group(0) @binding(2) var<storage, read> world_cells: array<f32>;

@@ -35,14 +35,6 @@ fn neighbour(y: u32, x: u32, dy: u32, dx: u32) -> u32 {
     return ((y + dy + n - 1u) % n) * n + (x + dx + n - 1u) % n;
 }
 
-// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
-struct FrameParams {
-    slot: u32,
-    size: u32,
-    slots: u32,
-    worlds: u32,
-}
-
 fn to_byte(v: f32) -> u32 {
     return u32(round(clamp(v, 0.0, 1.0) * 255.0));
 }

@@ -9,14 +9,6 @@
 // the compositing order is the original's. Pixel (row i, column j) is the world point
 // (i, j) / (S - 1): the first image axis is x, and the image is not wrapped at the torus seam.
 
-// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
-struct FrameParams {
-    slot: u32,
-    size: u32,
-    slots: u32,
-    worlds: u32,
-}
-
 @group(0) @binding(0) var<uniform> splat: SplatParams;
 @group(0) @binding(1) var<uniform> frame: FrameParams;
 @group(0) @binding(2) var<storage, read> sides: array<u32>;         // render grid side per world

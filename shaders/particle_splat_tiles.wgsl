@@ -17,14 +17,6 @@
 // pixel; the host dispatches `subs` tiles per cell and axis (see `tiles_per_cell`), and the last
 // tile of a cell takes any leftover pixels in a second strip.
 
-// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
-struct FrameParams {
-    slot: u32,
-    size: u32,
-    slots: u32,
-    worlds: u32,
-}
-
 @group(0) @binding(0) var<uniform> splat: SplatParams;
 @group(0) @binding(1) var<uniform> frame: FrameParams;
 @group(0) @binding(2) var<storage, read> sides: array<u32>;         // render grid side per world

@@ -6,14 +6,6 @@
 // a (1 - t) + b t. Every value is >= 0, so each world's min and max are tracked with integer
 // atomics on the float bits (max directly, min through the complemented bits, both starting at 0).
 
-// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
-struct FrameParams {
-    slot: u32,
-    size: u32,
-    slots: u32,
-    worlds: u32,
-}
-
 @group(0) @binding(0) var<uniform> params: PleniaParams;
 @group(0) @binding(1) var<uniform> frame: FrameParams;
 @group(0) @binding(2) var<storage, read> rules: array<vec4<f32>>;

@@ -16,14 +16,6 @@
 // alone take longer than 0.85 ms of two cores. An own exp2 polynomial with a single clamp was
 // tried and measured slower (10 vs 7 CPU-ms per frame).
 
-// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
-struct FrameParams {
-    slot: u32,
-    size: u32,
-    slots: u32,
-    worlds: u32,
-}
-
 @group(0) @binding(0) var<uniform> params: PleniaParams;
 @group(0) @binding(1) var<uniform> frame: FrameParams;
 @group(0) @binding(2) var<storage, read> rules: array<vec4<f32>>;

@@ -2,14 +2,6 @@
 // and channels together, as the original) and writes RGBA8. A constant picture (max == min)
 // becomes black instead of the original's NaN.
 
-// Keep in sync with `FrameParams` in substrates/src/substrate.rs.
-struct FrameParams {
-    slot: u32,
-    size: u32,
-    slots: u32,
-    worlds: u32,
-}
-
 @group(0) @binding(0) var<uniform> frame: FrameParams;
 @group(0) @binding(1) var<storage, read> field: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> extrema: array<u32>;

@@ -97,13 +97,17 @@ pub const GOL_STEP: &str = shader!("gol_common.wgsl", "gol_step.wgsl");
 /// Life-like CA: many generations of a small grid in workgroup memory.
 pub const GOL_FUSED: &str = shader!("gol_common.wgsl", "gol_fused.wgsl");
 /// Life-like CA: render.
-pub const GOL_RENDER: &str = shader!("gol_common.wgsl", "gol_render.wgsl");
+pub const GOL_RENDER: &str = shader!("common/frame.wgsl", "gol_common.wgsl", "gol_render.wgsl");
 /// Lenia: growth step.
 pub const LENIA_STEP: &str = shader!("lenia_common.wgsl", "lenia_step.wgsl");
 /// Lenia: centre of mass and camera shift.
 pub const LENIA_CAMERA: &str = shader!("lenia_common.wgsl", "lenia_camera.wgsl");
 /// Lenia: render.
-pub const LENIA_RENDER: &str = shader!("lenia_common.wgsl", "lenia_render.wgsl");
+pub const LENIA_RENDER: &str = shader!(
+    "common/frame.wgsl",
+    "lenia_common.wgsl",
+    "lenia_render.wgsl"
+);
 
 /// Lenia FFT path: forward FFT of the rolled world's rows.
 pub const LENIA_FFT_ROWS: &str = shader!(
@@ -286,18 +290,21 @@ pub const BOIDS_STEP_SLOTS: &str = shader!(
 );
 /// Boids: render.
 pub const BOIDS_RENDER: &str = shader!(
+    "common/frame.wgsl",
     "boids_common.wgsl",
     "boids_triangle.wgsl",
     "boids_render.wgsl"
 );
 /// Boids: render, 4×4 pixel blocks per invocation over 32×32 tiles.
 pub const BOIDS_RENDER_BLOCKS: &str = shader!(
+    "common/frame.wgsl",
     "boids_common.wgsl",
     "boids_triangle.wgsl",
     "boids_render_blocks.wgsl"
 );
 /// Boids tile render, pass 1: every boid's triangle record.
 pub const BOIDS_TRIANGLES: &str = shader!(
+    "common/frame.wgsl",
     "boids_common.wgsl",
     "boids_triangle.wgsl",
     "boids_raster.wgsl",
@@ -305,6 +312,7 @@ pub const BOIDS_TRIANGLES: &str = shader!(
 );
 /// Boids tile render, pass 2: each 32×32 tile's mask of the boids touching it.
 pub const BOIDS_TILE_MASKS: &str = shader!(
+    "common/frame.wgsl",
     "boids_common.wgsl",
     "boids_triangle.wgsl",
     "boids_raster.wgsl",
@@ -312,6 +320,7 @@ pub const BOIDS_TILE_MASKS: &str = shader!(
 );
 /// Boids tile render, pass 3: 4×4 pixel blocks over each tile's listed triangles.
 pub const BOIDS_RENDER_TILES: &str = shader!(
+    "common/frame.wgsl",
     "boids_common.wgsl",
     "boids_triangle.wgsl",
     "boids_raster.wgsl",
@@ -327,7 +336,7 @@ pub const NCA_STEP: &str = shader!(
     "nca_step.wgsl"
 );
 /// Continuous NCA: render.
-pub const NCA_RENDER: &str = shader!("nca_common.wgsl", "nca_render.wgsl");
+pub const NCA_RENDER: &str = shader!("common/frame.wgsl", "nca_common.wgsl", "nca_render.wgsl");
 /// Discrete NCA: initial cells.
 pub const DNCA_INIT: &str = shader!("common/hash.wgsl", "nca_common.wgsl", "dnca_init.wgsl");
 /// Discrete NCA: one step.
@@ -338,7 +347,7 @@ pub const DNCA_STEP: &str = shader!(
     "dnca_step.wgsl"
 );
 /// Discrete NCA: render.
-pub const DNCA_RENDER: &str = shader!("nca_common.wgsl", "dnca_render.wgsl");
+pub const DNCA_RENDER: &str = shader!("common/frame.wgsl", "nca_common.wgsl", "dnca_render.wgsl");
 
 /// The boids step: the register-slot neighbour selection (`boids_step_slots.wgsl`, n_nbrs ≤ 16)
 /// with `slot_step`, else the sorted private array.
@@ -411,9 +420,17 @@ pub const PARTICLE_SCATTER: &str = shader!("particle_common.wgsl", "particle_sca
 /// Particle grids: deterministic order within cells, packed entries (pass 4).
 pub const PARTICLE_SORT: &str = shader!("particle_common.wgsl", "particle_sort.wgsl");
 /// Particle Life / Life++: soft-disc splat over the render grid.
-pub const PARTICLE_SPLAT: &str = shader!("particle_common.wgsl", "particle_splat.wgsl");
+pub const PARTICLE_SPLAT: &str = shader!(
+    "common/frame.wgsl",
+    "particle_common.wgsl",
+    "particle_splat.wgsl"
+);
 /// Particle Life / Life++: soft-disc splat, one invocation per tile of pixels inside a render cell.
-pub const PARTICLE_SPLAT_TILES: &str = shader!("particle_common.wgsl", "particle_splat_tiles.wgsl");
+pub const PARTICLE_SPLAT_TILES: &str = shader!(
+    "common/frame.wgsl",
+    "particle_common.wgsl",
+    "particle_splat_tiles.wgsl"
+);
 /// Particle Life: one step through the grid.
 pub const PLIFE_STEP: &str = shader!(
     "particle_common.wgsl",
@@ -446,14 +463,22 @@ pub const PLIFE_PLUS_STEP_IN_RANGE: &str = shader!(
 /// Particle Lenia: one gradient step.
 pub const PLENIA_STEP: &str = shader!("plenia_common.wgsl", "plenia_step.wgsl");
 /// Particle Lenia: unnormalised field picture and extrema.
-pub const PLENIA_FIELD: &str = shader!("plenia_common.wgsl", "plenia_field.wgsl");
+pub const PLENIA_FIELD: &str = shader!(
+    "common/frame.wgsl",
+    "plenia_common.wgsl",
+    "plenia_field.wgsl"
+);
 /// Particle Lenia: min-max normalisation to RGBA8.
-pub const PLENIA_RENDER: &str = shader!("plenia_render.wgsl");
+pub const PLENIA_RENDER: &str = shader!("common/frame.wgsl", "plenia_render.wgsl");
 /// Particle Lenia: one gradient step, blocks of particles per lane, two neighbours per load.
 pub const PLENIA_STEP_BLOCKS: &str = shader!("plenia_common.wgsl", "plenia_step_blocks.wgsl");
 /// Particle Lenia: each world's view extent, the field picture and its normalisation in 4×4
 /// pixel blocks.
-pub const PLENIA_FIELD_BLOCKS: &str = shader!("plenia_common.wgsl", "plenia_field_blocks.wgsl");
+pub const PLENIA_FIELD_BLOCKS: &str = shader!(
+    "common/frame.wgsl",
+    "plenia_common.wgsl",
+    "plenia_field_blocks.wgsl"
+);
 
 /// Compiled particle-grid pipelines (shared by Particle Life and Life++).
 #[derive(Clone)]

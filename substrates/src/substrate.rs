@@ -171,7 +171,7 @@ pub struct FrameTarget {
     slot_params: Vec<wgpu::Buffer>,
 }
 
-/// Per-render parameters. Keep in sync with `FrameParams` in the render shaders.
+/// Per-render parameters. Keep in sync with `FrameParams` in `shaders/common/frame.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct FrameParams {

@@ -371,9 +371,10 @@ fn render_kernels_match_the_cpu_twin() {
     // block's exponents would spread over more than 64) and where it steps them from each block's
     // first pixel (96 and 224), with partial 32×32 tiles at 70 and 96. The block and pixel
     // kernels evaluate the twin's expressions (FMA contraction and the driver's exp: ~1e-7); the
-    // tile kernel reaches the same exponents through ∇b·(q − t0) and stepping factors (~1e-6
-    // relative on each exponential, ~3e-7 on a mask): every byte is the twin's value rounded,
-    // give or take one rounding step, so within 0.5/255 + 1e-4.
+    // tile kernel reaches the same exponents through ∇b·(q − t0) and stepping factors (a few
+    // ulp more on each exponential, ~1e-6 on a mask, compounding where many triangles overlap:
+    // 8e-6 measured in the crowded flock on lavapipe): every byte is the twin's value rounded,
+    // give or take one rounding step, so within 0.5/255 + 2e-5.
     assert!(!asal_substrates::boids::stepped_render_in_range(
         0.015, 40.0, 70
     ));
@@ -400,7 +401,7 @@ fn render_kernels_match_the_cpu_twin() {
                     let diff = max_abs_diff(&got, &want);
                     eprintln!("{kernel:?} size {size} world {w}: max diff {diff:e}");
                     assert!(
-                        diff <= 0.5 / 255.0 + 1e-4,
+                        diff <= 0.5 / 255.0 + 2e-5,
                         "{kernel:?} size {size} world {w}: {diff}"
                     );
                     // The frame must show black boids and the red one, or it says little.
@@ -437,7 +438,7 @@ fn tile_render_spans_several_windows_and_large_flocks_fall_back() {
                 let got = rgb_of(&out.frames[w * frame_px..(w + 1) * frame_px]);
                 let diff = max_abs_diff(&got, &want);
                 assert!(
-                    diff <= 0.5 / 255.0 + 1e-4,
+                    diff <= 0.5 / 255.0 + 2e-5,
                     "{n} boids, size {size}, world {w}: {diff}"
                 );
             }

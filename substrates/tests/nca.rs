@@ -391,35 +391,22 @@ fn private_network_copy_gives_the_workgroup_kernels_results_bit_for_bit() {
     // and its order are the same, so two worlds with different genomes must agree bit for bit
     // after 8 steps (the other tests hold the default against the twin and the original's
     // fixtures). DNCA with both samplings: Gumbel adds the hash noise path.
+    let continuous = |channels: u32| -> Box<dyn Fn() -> Nca> {
+        Box::new(move || {
+            Nca::continuous(
+                channels,
+                NcaConfig {
+                    grid_size: 32,
+                    dt: 0.5,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        })
+    };
     let cases: Vec<(String, Box<dyn Fn() -> Nca>)> = vec![
-        (
-            "nca_d1".into(),
-            Box::new(|| {
-                Nca::continuous(
-                    1,
-                    NcaConfig {
-                        grid_size: 32,
-                        dt: 0.5,
-                        ..Default::default()
-                    },
-                )
-                .unwrap()
-            }),
-        ),
-        (
-            "nca_d3".into(),
-            Box::new(|| {
-                Nca::continuous(
-                    3,
-                    NcaConfig {
-                        grid_size: 32,
-                        dt: 0.5,
-                        ..Default::default()
-                    },
-                )
-                .unwrap()
-            }),
-        ),
+        ("nca_d1".into(), continuous(1)),
+        ("nca_d3".into(), continuous(3)),
         (
             "dnca argmax".into(),
             Box::new(|| {

@@ -109,8 +109,15 @@ fn shared_structs_match_their_wgsl_mirrors() {
         ("slots", offset_of!(FrameParams, slots)),
         ("worlds", offset_of!(FrameParams, worlds)),
     ];
-    check::<FrameParams>("gol_render", "FrameParams", &frame);
-    check::<FrameParams>("lenia_render", "FrameParams", &frame);
+    // Every kernel declaring FrameParams (they all take it from common/frame.wgsl).
+    let mut renders = 0;
+    for (name, source, _) in asal_substrates::shaders::ALL {
+        if source.contains("struct FrameParams") {
+            check::<FrameParams>(name, "FrameParams", &frame);
+            renders += 1;
+        }
+    }
+    assert!(renders >= 14, "only {renders} kernels declare FrameParams");
     check::<ProbeParams>(
         "bench_probe",
         "ProbeParams",
