@@ -452,7 +452,7 @@ impl WorldBatch for PleniaBatch {
             entries: &render_entries,
         });
         let mut pass = encoder.begin_compute_pass(&Default::default());
-        if let Some(extent) = &self.pipelines.extent {
+        let (x, y, z) = if let Some(extent) = &self.pipelines.extent {
             let extent_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("plenia extent"),
                 layout: &extent.get_bind_group_layout(0),
@@ -467,22 +467,16 @@ impl WorldBatch for PleniaBatch {
             pass.dispatch_workgroups(self.params.worlds.div_ceil(BLOCK_LANES), 1, 1);
             // 8 lanes of 4×4 pixels per workgroup (32 columns by 4 rows), in both passes.
             let blocks = target.size.div_ceil(BLOCK_PIXELS);
-            let groups = (blocks.div_ceil(BLOCK_LANES), blocks, self.params.worlds);
-            pass.set_pipeline(&self.pipelines.field);
-            pass.set_bind_group(0, &field_group, &[]);
-            pass.dispatch_workgroups(groups.0, groups.1, groups.2);
-            pass.set_pipeline(&self.pipelines.render);
-            pass.set_bind_group(0, &render_group, &[]);
-            pass.dispatch_workgroups(groups.0, groups.1, groups.2);
+            (blocks.div_ceil(BLOCK_LANES), blocks, self.params.worlds)
         } else {
-            let (x, y, z) = target.workgroups();
-            pass.set_pipeline(&self.pipelines.field);
-            pass.set_bind_group(0, &field_group, &[]);
-            pass.dispatch_workgroups(x, y, z);
-            pass.set_pipeline(&self.pipelines.render);
-            pass.set_bind_group(0, &render_group, &[]);
-            pass.dispatch_workgroups(x, y, z);
-        }
+            target.workgroups()
+        };
+        pass.set_pipeline(&self.pipelines.field);
+        pass.set_bind_group(0, &field_group, &[]);
+        pass.dispatch_workgroups(x, y, z);
+        pass.set_pipeline(&self.pipelines.render);
+        pass.set_bind_group(0, &render_group, &[]);
+        pass.dispatch_workgroups(x, y, z);
         drop(pass);
         *cached = Some(scratch);
     }
